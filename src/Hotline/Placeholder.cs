@@ -1,0 +1,1 @@
+namespace Hotline; public static class Placeholder {}
