@@ -1,0 +1,45 @@
+using Hotline.Needs;
+using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+
+namespace Hotline.Calls;
+
+// Where a caller goes once we know (or gave up asking) what they need: a person when one is on duty, urgent
+// callers ahead of the rest; otherwise voicemail, which always works.
+public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses twiml, IOptions<IvrOptions> ivr)
+{
+    public const string UrgentQueue = "urgent";
+    public const string GeneralQueue = "general";
+
+    public async Task<TwiML> ToOperatorsAsync(VoiceStep step, Need? need)
+    {
+        if (!await calls.AnyOperatorOnDutyAsync(step.Conn, step.Tx))
+        {
+            return await ToVoicemailAsync(step, waitedTooLong: false, nobodyOnDuty: true);
+        }
+
+        var queue = need?.Urgency == Urgency.Urgent ? UrgentQueue : GeneralQueue;
+        await calls.EnqueuedAsync(step.Conn, step.Tx, step.Call.Id, queue, step.Now);
+        await step.RecordAsync("enqueued", queue, $"enqueued:{step.Call.CallSid}");
+        return twiml.Enqueue(LanguageOf(step), queue, need?.Reference);
+    }
+
+    public async Task<TwiML> ToVoicemailAsync(VoiceStep step, bool waitedTooLong, bool nobodyOnDuty = false)
+    {
+        // Every message left gets a reference code, so a caller who never got through the menu gets a need too.
+        var need = step.Call.NeedId is null
+            ? await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
+                "voicemail", NeedPolicy.OtherCategory, step.Call.FromPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now)
+            : null;
+        if (need is not null)
+        {
+            await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
+        }
+
+        await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Voicemail);
+        await step.RecordAsync("voicemail_offered", nobodyOnDuty ? "nobody on duty" : waitedTooLong ? "waited too long" : "queue unavailable");
+        return twiml.Voicemail(LanguageOf(step), nobodyOnDuty, waitedTooLong);
+    }
+
+    string LanguageOf(VoiceStep step) => step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
+}

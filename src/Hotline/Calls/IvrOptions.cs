@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Hotline.Calls;
+
+// Everything a caller hears comes from configuration, per language, so wording can change without a release.
+public sealed class IvrOptions
+{
+    [Required]
+    public string DefaultLanguage { get; set; } = "zh-CN";
+
+    [Range(1, 30)]
+    public int GatherTimeoutSeconds { get; set; } = 6;
+
+    // Wrong or missing digits before the caller is put through to a person anyway.
+    [Range(1, 5)]
+    public int MenuAttempts { get; set; } = 2;
+
+    [Range(5, 3600)]
+    public int OfferCallbackAfterSeconds { get; set; } = 60;
+
+    [Range(10, 7200)]
+    public int MaxWaitSeconds { get; set; } = 600;
+
+    [Range(1, 120)]
+    public int WaitPauseSeconds { get; set; } = 20;
+
+    [Range(10, 120)]
+    public int VoicemailMaxSeconds { get; set; } = 120;
+
+    public Dictionary<string, LanguagePrompts> Languages { get; set; } = [];
+
+    public LanguagePrompts For(string? language) =>
+        language is not null && Languages.TryGetValue(language, out var prompts) ? prompts : Languages[DefaultLanguage];
+
+    public string? LanguageForDigit(string? digit) =>
+        Languages.FirstOrDefault(l => l.Value.Digit == digit).Key;
+}
+
+public sealed class LanguagePrompts
+{
+    public string Digit { get; set; } = "";
+    public string Voice { get; set; } = "";
+    // The language attribute of <Say>, which for some voices differs from ours (zh-CN is "cmn-CN" for Polly).
+    public string SayLanguage { get; set; } = "";
+    public string Emergency { get; set; } = "";
+    public string ChooseLanguage { get; set; } = "";
+    public string Menu { get; set; } = "";
+    public string MenuRetry { get; set; } = "";
+    public string NeedRecorded { get; set; } = "";
+    public string QueuePosition { get; set; } = "";
+    public string OfferCallback { get; set; } = "";
+    public string CallbackConfirmed { get; set; } = "";
+    public string NoOperators { get; set; } = "";
+    public string WaitTooLong { get; set; } = "";
+    public string VoicemailPrompt { get; set; } = "";
+    public string VoicemailMissing { get; set; } = "";
+    public string VoicemailThanks { get; set; } = "";
+    public string SmsReceived { get; set; } = "";
+    public string Goodbye { get; set; } = "";
+}

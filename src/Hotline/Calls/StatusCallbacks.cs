@@ -1,0 +1,39 @@
+using System.Globalization;
+using Hotline.Telephony;
+
+namespace Hotline.Calls;
+
+// Twilio's call status callbacks may repeat and may arrive out of order; each (CallSid, SequenceNumber) is applied
+// once and a final status is never overwritten.
+public static class StatusCallbacks
+{
+    static readonly string[] KnownStatuses = ["queued", "initiated", "ringing", "in-progress", .. CallStatus.Final];
+
+    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, CancellationToken ct)
+    {
+        var fields = new TwilioForm(form);
+        var status = fields.Required("CallStatus");
+        if (!KnownStatuses.Contains(status))
+        {
+            throw new BadWebhookException($"CallStatus '{Clip(status)}' is not a Twilio call status.");
+        }
+
+        return hook.RunAsync(fields, async step =>
+        {
+            var sequence = step.Form.Int("SequenceNumber") ?? -1;
+            var isNew = await step.RecordAsync("status", status, $"status:{step.Call.CallSid}:{sequence}:{status}");
+            if (isNew)
+            {
+                var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
+                await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
+                    new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
+                await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+            }
+
+            return new Twilio.TwiML.VoiceResponse();
+        }, ct);
+    }
+
+    internal static string Clip(string value) => value.Length > 40 ? value[..40] + "…" : value;
+}

@@ -1,0 +1,125 @@
+using Hotline.Needs;
+using Hotline.Telephony;
+using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+
+namespace Hotline.Calls;
+
+public static class VoiceEndpoints
+{
+    public static RouteGroupBuilder MapVoiceWebhooks(this RouteGroupBuilder twilio)
+    {
+        var voice = twilio.MapGroup("/voice");
+        voice.MapPost("/incoming", Incoming);
+        voice.MapPost("/language", Language);
+        voice.MapPost("/menu", Menu);
+        voice.MapPost("/queue/wait", QueueWait);
+        voice.MapPost("/queue/callback", QueueCallback);
+        voice.MapPost("/queue/done", QueueDone);
+        voice.MapPost("/status", StatusCallbacks.Handle);
+        return twilio;
+    }
+
+    static Task<TwimlResult> Incoming(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            await step.RecordAsync("incoming", step.Call.ResidentId is null ? "caller not in registry" : "registered resident", $"incoming:{step.Call.CallSid}");
+            var language = step.Call.KnownLanguage;
+            await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, language is null ? CallStage.Language : CallStage.Menu);
+            return twiml.Greeting(language);
+        }, ct);
+
+    static Task<TwimlResult> Language(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            var digits = step.Form["Digits"];
+            var chosen = ivr.Value.LanguageForDigit(digits);
+            // One wrong key or silence: carry on in the default language rather than keep the caller in a loop.
+            var language = chosen ?? ivr.Value.DefaultLanguage;
+            await step.RecordAsync("language", chosen is null ? $"no valid choice ({Describe(digits)}), using {language}" : language);
+            await calls.SetLanguageAsync(step.Conn, step.Tx, step.Call, language);
+            return twiml.Menu(null, language, attempt: 1);
+        }, ct);
+
+    static Task<TwimlResult> Menu(IFormCollection form, int? attempt, VoiceWebhook hook, VoiceResponses twiml, CallStore calls,
+        NeedStore needs, CallRouting routing, IOptions<NeedOptions> needOptions, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            var digits = step.Form["Digits"];
+            var category = needOptions.Value.CategoryForDigit(digits);
+            if (category is null)
+            {
+                var failures = await calls.CountMenuFailureAsync(step.Conn, step.Tx, step.Call.Id);
+                await step.RecordAsync("menu_invalid", Describe(digits));
+                if (failures < ivr.Value.MenuAttempts)
+                {
+                    return twiml.Menu(null, step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage, (attempt ?? 1) + 1);
+                }
+
+                // The caller could not use the menu: a person can sort it out.
+                await step.RecordAsync("menu_gave_up", $"{failures} failed attempts");
+                return await routing.ToOperatorsAsync(step, need: null);
+            }
+
+            await step.RecordAsync("menu_choice", category);
+            var need = await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
+                "call", category, step.Call.FromPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now);
+            await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
+            return await routing.ToOperatorsAsync(step, need);
+        }, ct);
+
+    static Task<TwimlResult> QueueWait(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
+            var position = step.Form.Int("QueuePosition") ?? 1;
+            var waited = step.Form.Int("QueueTime") ?? 0;
+            await step.RecordAsync("queue_wait", $"position {position}, waited {waited}s");
+            if (waited >= ivr.Value.MaxWaitSeconds)
+            {
+                await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.QueueTimeout);
+                await step.RecordAsync("queue_timeout", $"waited {waited}s");
+                return VoiceResponses.Leave();
+            }
+
+            return twiml.QueueWait(language, position, offerCallback: waited >= ivr.Value.OfferCallbackAfterSeconds);
+        }, ct);
+
+    static Task<TwimlResult> QueueCallback(IFormCollection form, VoiceWebhook hook, CallStore calls, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            var digits = step.Form["Digits"];
+            if (digits != "1")
+            {
+                // Any other key: keep waiting, the wait URL plays again.
+                await step.RecordAsync("queue_key_ignored", Describe(digits));
+                return new VoiceResponse();
+            }
+
+            await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.CallbackRequested);
+            await step.RecordAsync("callback_requested", "pressed 1 while waiting");
+            return VoiceResponses.Leave();
+        }, ct);
+
+    static Task<TwimlResult> QueueDone(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls,
+        CallRouting routing, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
+            var result = step.Form["QueueResult"] ?? "unknown";
+            var waited = step.Form.Int("QueueTime");
+            await calls.LeftQueueAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
+            await step.RecordAsync("queue_left", $"{result} after {waited}s", $"queue_left:{step.Call.CallSid}");
+
+            return (result, step.Call.Stage) switch
+            {
+                (_, CallStage.CallbackRequested) => twiml.CallbackConfirmed(language, step.Call.NeedReference),
+                ("bridged", _) => new VoiceResponse().Hangup(),
+                ("hangup", _) => new VoiceResponse(),
+                // Waited too long, the queue was full or Twilio failed: the caller still gets to leave a message.
+                (_, var stage) => await routing.ToVoicemailAsync(step, waitedTooLong: stage == CallStage.QueueTimeout),
+            };
+        }, ct);
+
+    internal static string Describe(string? digits) => string.IsNullOrEmpty(digits) ? "no input" : $"pressed {digits}";
+}

@@ -1,0 +1,59 @@
+using Hotline.Infrastructure;
+using Hotline.Telephony;
+using Npgsql;
+using Twilio.TwiML;
+
+namespace Hotline.Calls;
+
+// One step of a live call: the call row (created if this is the first we hear of it), a transaction for
+// everything the step writes, and the event that records the step with Twilio's raw payload.
+public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call call, TwilioForm form, DateTime now, CallStore calls, bool replayed)
+{
+    public NpgsqlConnection Conn { get; } = conn;
+    public NpgsqlTransaction Tx { get; } = tx;
+    public Call Call { get; } = call;
+    public TwilioForm Form { get; } = form;
+    public DateTime Now { get; } = now;
+
+    public Task<bool> RecordAsync(string kind, string? detail = null, string? dedupeKey = null) =>
+        calls.AddEventAsync(Conn, Tx, new CallEvent(Call.Id, kind, detail, Form.ToJson(), dedupeKey, replayed, Now));
+}
+
+public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones phones, TimeProvider clock, IHttpContextAccessor http)
+{
+    public async Task<TwimlResult> RunAsync(TwilioForm form, Func<VoiceStep, Task<TwiML>> step, CancellationToken ct)
+    {
+        var identity = IdentityOf(form);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var call = await calls.EnsureAsync(conn, tx, identity, now);
+        var replayed = http.HttpContext?.Items.ContainsKey(ReplayMarker) ?? false;
+        var response = await step(new VoiceStep(conn, tx, call, form, now, calls, replayed));
+        await tx.CommitAsync(ct);
+        return TwimlResult.From(response);
+    }
+
+    // Set on requests that come from the outage journal rather than from Twilio.
+    public const string ReplayMarker = "hotline.replayed";
+
+    CallIdentity IdentityOf(TwilioForm form)
+    {
+        var callSid = form.Required("CallSid");
+        if (callSid.Length > 64)
+        {
+            throw new BadWebhookException("CallSid is too long.");
+        }
+
+        // A withheld or odd caller id must not cost the caller their call: keep what Twilio sent.
+        var from = form["From"] ?? "";
+        var to = form["To"] ?? "";
+        return new CallIdentity(
+            callSid,
+            Truncate(form["Direction"] ?? "inbound"),
+            phones.ToE164(from) ?? Truncate(from),
+            phones.ToE164(to) ?? Truncate(to));
+    }
+
+    static string Truncate(string value) => value.Length > 40 ? value[..40] : value;
+}

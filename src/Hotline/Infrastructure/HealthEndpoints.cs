@@ -1,0 +1,47 @@
+using Dapper;
+using Hangfire;
+using Npgsql;
+
+namespace Hotline.Infrastructure;
+
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }));
+        app.MapGet("/readyz", Ready);
+        return app;
+    }
+
+    public sealed record Readiness(bool Ready, bool Database, bool MigrationsApplied, bool JobServer, string? Problem);
+
+    static async Task<IResult> Ready(NpgsqlDataSource db, JobStorage storage, CancellationToken ct)
+    {
+        var readiness = await CheckAsync(db, storage, ct);
+        return readiness.Ready ? TypedResults.Ok(readiness) : TypedResults.Json(readiness, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    static async Task<Readiness> CheckAsync(NpgsqlDataSource db, JobStorage storage, CancellationToken ct)
+    {
+        int applied;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var conn = await db.OpenConnectionAsync(timeout.Token);
+            applied = await conn.ExecuteScalarAsync<int>(new CommandDefinition("SELECT count(*) FROM schemaversions", cancellationToken: timeout.Token));
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return new Readiness(false, false, false, false, $"database unreachable: {e.Message}");
+        }
+
+        var migrated = applied >= Migrator.EmbeddedScriptCount();
+        // Hangfire names its servers "machine:pid:guid"; ours must be among the live ones.
+        var marker = $":{Environment.ProcessId}:";
+        var jobServer = storage.GetMonitoringApi().Servers()
+            .Any(s => s.Name.Contains(marker, StringComparison.Ordinal) && s.Heartbeat > DateTime.UtcNow.AddMinutes(-1));
+        var problem = !migrated ? "migrations not applied" : !jobServer ? "job server not running" : null;
+        return new Readiness(problem is null, true, migrated, jobServer, problem);
+    }
+}

@@ -1,0 +1,95 @@
+using Hotline.Calls;
+using Hotline.Messaging;
+using Hotline.Needs;
+using Hotline.Staff;
+using Hotline.Telephony;
+using Hotline.Voicemails;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Infrastructure;
+
+// The service registrations behind Program.cs, grouped so that Program.cs reads as a table of contents.
+public static class Startup
+{
+    public static WebApplicationBuilder AddOptions(this WebApplicationBuilder builder)
+    {
+        Bind<HotlineOptions>(builder, "Hotline");
+        Bind<TwilioOptions>(builder, "Twilio");
+        Bind<IvrOptions>(builder, "Ivr");
+        Bind<NeedOptions>(builder, "Needs");
+        Bind<JobOptions>(builder, "Jobs");
+        builder.Services.AddSingleton<IValidateOptions<IvrOptions>, IvrOptionsValidation>();
+        builder.Services.AddSingleton<IValidateOptions<NeedOptions>, NeedOptionsValidation>();
+        return builder;
+    }
+
+    static void Bind<T>(WebApplicationBuilder builder, string section) where T : class =>
+        builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
+    public static WebApplicationBuilder AddStaffLogin(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        {
+            cookie.Cookie.Name = "hotline.session";
+            cookie.Cookie.HttpOnly = true;
+            // Strict keeps the session cookie off every cross-site request, the first line against CSRF.
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(30);
+            cookie.SlidingExpiration = true;
+            // The API answers 401/403 instead of redirecting to a login page.
+            cookie.Events.OnRedirectToLogin = context => Refuse(context.Response, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => Refuse(context.Response, StatusCodes.Status403Forbidden);
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Staff, policy => policy.RequireRole(Roles.Operator, Roles.Supervisor))
+            .AddPolicy(Policies.Supervisor, policy => policy.RequireRole(Roles.Supervisor));
+        return builder;
+    }
+
+    static Task Refuse(HttpResponse response, int status)
+    {
+        response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    public static WebApplicationBuilder AddFeatures(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ErrorHandling>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Phones>();
+        services.AddSingleton<CallStore>();
+        services.AddSingleton<CallLogStore>();
+        services.AddSingleton<VoiceWebhook>();
+        services.AddSingleton<VoiceResponses>();
+        services.AddSingleton<CallRouting>();
+        services.AddSingleton<NeedPolicy>();
+        services.AddSingleton<NeedStore>();
+        services.AddSingleton<VoicemailStore>();
+        services.AddSingleton<MessageStore>();
+        services.AddSingleton<StaffStore>();
+        services.AddSingleton<DemoStaffSeeder>();
+        services.AddSingleton<TwilioSignatureFilter>();
+        services.AddSingleton<WebhookReceiptFilter>();
+        return builder;
+    }
+
+    // Migrations run before the app takes traffic, so no webhook ever meets an old schema.
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<HotlineOptions>>().Value;
+        if (options.MigrateOnStartup)
+        {
+            var applied = Migrator.Run(app.Configuration.GetConnectionString("Hotline")!);
+            if (applied.Count > 0)
+            {
+                app.Logger.LogInformation("Applied migrations: {Scripts}", string.Join(", ", applied));
+            }
+        }
+
+        await app.Services.GetRequiredService<DemoStaffSeeder>().SeedAsync(app.Lifetime.ApplicationStopping);
+    }
+}

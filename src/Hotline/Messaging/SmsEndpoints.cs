@@ -1,0 +1,48 @@
+using Hotline.Calls;
+using Hotline.Infrastructure;
+using Hotline.Needs;
+using Hotline.Telephony;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Twilio.TwiML;
+
+namespace Hotline.Messaging;
+
+public static class SmsEndpoints
+{
+    const int MaxBodyLength = 1600;
+
+    public static RouteGroupBuilder MapSmsWebhooks(this RouteGroupBuilder twilio)
+    {
+        twilio.MapPost("/sms/incoming", Incoming);
+        return twilio;
+    }
+
+    // A resident's SMS is a request: it is stored, opens a need, and the reply gives the reference code.
+    static async Task<TwimlResult> Incoming(IFormCollection form, NpgsqlDataSource db, MessageStore messages, NeedStore needs,
+        Phones phones, IOptions<IvrOptions> ivr, TimeProvider clock, CancellationToken ct)
+    {
+        var fields = new TwilioForm(form);
+        var messageSid = fields.Required("MessageSid");
+        var from = phones.ToE164(fields.Required("From")) ?? throw new BadWebhookException("From is not a phone number.");
+        var to = phones.ToE164(fields["To"]) ?? fields["To"] ?? "";
+        var body = fields["Body"] ?? "";
+        if (messageSid.Length > 64 || body.Length > MaxBodyLength)
+        {
+            throw new BadWebhookException("MessageSid or Body is longer than Twilio sends.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var message = await messages.SaveInboundAsync(conn, tx, messageSid, from, to, body.Replace("\0", ""), now);
+        var resident = await messages.ResidentAsync(conn, tx, from);
+        var need = await needs.OpenAsync(conn, tx, new NewNeed(
+            "sms", NeedPolicy.OtherCategory, from, resident?.Id, resident?.Flags ?? [], MessageId: message.Id, Summary: message.Body), now);
+        await messages.LinkNeedAsync(conn, tx, message.Id, need.Id);
+        await tx.CommitAsync(ct);
+
+        var prompts = ivr.Value.For(resident?.Language);
+        return TwimlResult.From(new MessagingResponse().Message(prompts.SmsReceived.Replace("{reference}", need.Reference)));
+    }
+}

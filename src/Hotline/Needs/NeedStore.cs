@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Dapper;
+using Hotline.Infrastructure;
+using Npgsql;
+
+namespace Hotline.Needs;
+
+public sealed class NeedStore(NeedPolicy policy)
+{
+    // Opens the need for a call or an SMS; a repeated webhook gets the need that already exists for it.
+    public async Task<Need> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewNeed need, DateTime now)
+    {
+        var sequence = await conn.ExecuteScalarAsync<long>("SELECT nextval('need_reference_seq')", transaction: tx);
+        var assessment = policy.Assess(need.Category, need.ResidentFlags, now);
+        var created = await conn.QuerySingleOrDefaultAsync<Need>(
+            """
+            INSERT INTO needs (reference, call_id, message_id, resident_id, phone, source, category, urgency, summary,
+                               ack_deadline, fulfil_deadline, created_at, updated_at)
+            VALUES (@reference, @CallId, @MessageId, @ResidentId, @Phone, @Source, @Category, @Urgency, @Summary,
+                    @AckDeadline, @FulfilDeadline, @now, @now)
+            ON CONFLICT DO NOTHING
+            RETURNING *
+            """,
+            new
+            {
+                reference = ReferenceCode.FromSequence(sequence), need.CallId, need.MessageId, need.ResidentId, need.Phone,
+                need.Source, need.Category, assessment.Urgency, need.Summary, assessment.AckDeadline, assessment.FulfilDeadline, now,
+            },
+            tx);
+        if (created is null)
+        {
+            // Another delivery of the same webhook opened it a moment ago.
+            return await FindForOriginAsync(conn, tx, need) ?? throw new InvalidOperationException("A need conflicted but cannot be found.");
+        }
+
+        await AuditLog.WriteAsync(conn, tx, new AuditEntry(
+            "system", null, "need", created.Id, "opened",
+            JsonSerializer.Serialize(new { created.Reference, created.Source, created.Category, created.Urgency, created.AckDeadline }), now));
+        return created;
+    }
+
+    static Task<Need?> FindForOriginAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewNeed need) =>
+        need switch
+        {
+            { CallId: { } callId } => conn.QuerySingleOrDefaultAsync<Need>("SELECT * FROM needs WHERE call_id = @callId", new { callId }, tx),
+            { MessageId: { } messageId } => conn.QuerySingleOrDefaultAsync<Need>("SELECT * FROM needs WHERE message_id = @messageId", new { messageId }, tx),
+            _ => Task.FromResult<Need?>(null),
+        };
+
+    public async Task<IReadOnlyList<Need>> ListAsync(NpgsqlConnection conn, string? status, string? urgency, int limit) =>
+        (await conn.QueryAsync<Need>(
+            """
+            SELECT * FROM needs
+            WHERE (@status::text IS NULL OR status = @status)
+              AND (@urgency::text IS NULL OR urgency = @urgency)
+            ORDER BY array_position(ARRAY['urgent', 'high', 'normal'], urgency), ack_deadline, id
+            LIMIT @limit
+            """,
+            new { status, urgency, limit })).AsList();
+}

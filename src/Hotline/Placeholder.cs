@@ -1,1 +1,0 @@
-namespace Hotline; public static class Placeholder {}

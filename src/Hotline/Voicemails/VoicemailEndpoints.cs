@@ -1,0 +1,62 @@
+using Hotline.Calls;
+using Hotline.Telephony;
+using Microsoft.Extensions.Options;
+
+namespace Hotline.Voicemails;
+
+public static class VoicemailEndpoints
+{
+    public static RouteGroupBuilder MapVoicemailWebhooks(this RouteGroupBuilder twilio)
+    {
+        var voicemail = twilio.MapGroup("/voice/voicemail");
+        voicemail.MapPost("/recorded", Recorded);
+        voicemail.MapPost("/recording-status", RecordingStatus);
+        voicemail.MapPost("/transcription", Transcription);
+        return twilio;
+    }
+
+    // The <Record> action: the caller is still on the line and hears their reference code.
+    static Task<TwimlResult> Recorded(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls,
+        VoiceResponses twiml, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            await SaveAsync(step, voicemails, calls, "recorded", recordingStatus: null, transcript: null, transcriptionStatus: null);
+            return twiml.VoicemailThanks(step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage, step.Call.NeedReference);
+        }, ct);
+
+    static Task<TwimlResult> RecordingStatus(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            await SaveAsync(step, voicemails, calls, "recording_status", step.Form["RecordingStatus"], transcript: null, transcriptionStatus: null);
+            return new Twilio.TwiML.VoiceResponse();
+        }, ct);
+
+    static Task<TwimlResult> Transcription(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls, CancellationToken ct) =>
+        hook.RunAsync(new TwilioForm(form), async step =>
+        {
+            await SaveAsync(step, voicemails, calls, "transcription", recordingStatus: null,
+                step.Form["TranscriptionText"] ?? "", step.Form["TranscriptionStatus"] ?? "completed");
+            return new Twilio.TwiML.VoiceResponse();
+        }, ct);
+
+    static async Task SaveAsync(VoiceStep step, VoicemailStore voicemails, CallStore calls, string kind,
+        string? recordingStatus, string? transcript, string? transcriptionStatus)
+    {
+        var recordingSid = step.Form.Required("RecordingSid");
+        if (recordingSid.Length > 64)
+        {
+            throw new BadWebhookException("RecordingSid is too long.");
+        }
+
+        // "absent": Twilio had nothing to record, so there is no voicemail to keep.
+        if (!await step.RecordAsync(kind, recordingSid, $"{kind}:{recordingSid}") || recordingStatus == "absent")
+        {
+            return;
+        }
+
+        await voicemails.UpsertAsync(step.Conn, step.Tx, new VoicemailUpdate(
+            step.Call.Id, step.Call.NeedId, recordingSid, step.Form["RecordingUrl"], step.Form.Int("RecordingDuration"),
+            recordingStatus, transcript, transcriptionStatus, step.Now));
+        await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+    }
+}
