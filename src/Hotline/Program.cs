@@ -41,7 +41,8 @@ app.MapGroup("/twilio")
     .DisableAntiforgery()
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
-    .MapSmsWebhooks();
+    .MapSmsWebhooks()
+    .MapBenchmarkWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
     .MapAuth()
