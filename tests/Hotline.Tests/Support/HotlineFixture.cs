@@ -1,0 +1,107 @@
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Hotline.Tests.Support;
+
+// One app and one fresh database for the whole test run (Hangfire keeps static state, so one host per run);
+// every test starts from empty tables.
+public sealed class HotlineFixture : IAsyncLifetime
+{
+    public const string AuthToken = "test-auth-token-0123456789abcdef";
+    public const string PublicBaseUrl = "https://hotline.test";
+
+    readonly string databaseName = $"hotline_test_{Guid.NewGuid():N}"[..24];
+    string adminConnectionString = "";
+
+    public string ConnectionString { get; private set; } = "";
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    public NpgsqlDataSource Db { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        adminConnectionString = Environment.GetEnvironmentVariable("HOTLINE_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("HOTLINE_TEST_POSTGRES is not set: run the tests with ops/test.sh, which starts a throwaway PostgreSQL.");
+        ConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = databaseName }.ConnectionString;
+        Db = NpgsqlDataSource.Create(ConnectionString);
+
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            foreach (var (key, value) in Settings())
+            {
+                host.UseSetting(key, value);
+            }
+        });
+        // Starting the host applies the migrations.
+        _ = Factory.Server;
+        await Task.CompletedTask;
+    }
+
+    IEnumerable<(string, string)> Settings() =>
+    [
+        ("ConnectionStrings:Hotline", ConnectionString),
+        ("Twilio:AuthToken", AuthToken),
+        ("Twilio:AccountSid", "AC_test"),
+        ("Twilio:PhoneNumber", "+8621000000000"),
+        ("Twilio:PublicBaseUrl", PublicBaseUrl),
+        ("Jobs:SchedulePollingMilliseconds", "100"),
+        ("Jobs:WorkerCount", "4"),
+        ("Logging:LogLevel:Default", "Warning"),
+    ];
+
+    // Empties our tables (not Hangfire's, not the migration journal) before a test.
+    public async Task ResetAsync()
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        var tables = await conn.QueryAsync<string>(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schemaversions'");
+        await conn.ExecuteAsync($"TRUNCATE {string.Join(", ", tables)} RESTART IDENTITY CASCADE");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Db.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(adminConnectionString);
+        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {databaseName} WITH (FORCE)");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class HotlineCollection : ICollectionFixture<HotlineFixture>
+{
+    public const string Name = "hotline";
+}
+
+// Base for tests against the running app: a clean database and helpers to act as Twilio or as staff.
+[Collection(HotlineCollection.Name)]
+public abstract class HotlineTest(HotlineFixture fixture) : IAsyncLifetime
+{
+    protected HotlineFixture Fixture { get; } = fixture;
+    protected TwilioWebhooks Twilio { get; } = new(fixture);
+    protected NpgsqlDataSource Db => Fixture.Db;
+
+    public Task InitializeAsync() => Fixture.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    protected async Task<T> ScalarAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException($"No value for: {sql}");
+    }
+
+    protected async Task<T?> RowAsync<T>(string sql, object? args = null)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        return await conn.QuerySingleOrDefaultAsync<T>(sql, args);
+    }
+
+    protected async Task ExecuteAsync(string sql, object? args = null)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        await conn.ExecuteAsync(sql, args);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Identity;
+using Hotline.Staff;
+
+namespace Hotline.Tests.Support;
+
+public static class StaffLogin
+{
+    public const string Password = "correct horse battery staple";
+
+    public static async Task AddStaffAsync(HotlineFixture fixture, string username, string role, bool onDuty = false)
+    {
+        var hash = new PasswordHasher<StaffMember>().HashPassword(new StaffMember(), Password);
+        await using var conn = await fixture.Db.OpenConnectionAsync();
+        await Dapper.SqlMapper.ExecuteAsync(conn,
+            "INSERT INTO staff (username, display_name, role, password_hash, on_duty) VALUES (@username, @username, @role, @hash, @onDuty)",
+            new { username, role, hash, onDuty });
+    }
+
+    // A client with a logged-in session cookie.
+    public static async Task<HttpClient> LoggedInAsync(HotlineFixture fixture, string username)
+    {
+        var client = fixture.Factory.CreateClient(new() { AllowAutoRedirect = false });
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password = Password });
+        response.EnsureSuccessStatusCode();
+        return client;
+    }
+}
