@@ -47,7 +47,8 @@ app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
     .MapAuth()
     .MapCallLog()
-    .MapNeeds();
+    .MapNeeds()
+    .MapRecordingAudio();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 
 app.Run();

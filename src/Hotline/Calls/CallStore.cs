@@ -33,6 +33,10 @@ public sealed class CallStore
             ?? await conn.QuerySingleAsync<Call>(sql, args, tx);
     }
 
+    // An outbound call's row exists before Twilio gives it a CallSid; its callbacks carry our row id and claim it.
+    public Task BindOutboundAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string callSid) =>
+        conn.ExecuteAsync("UPDATE calls SET call_sid = @callSid WHERE id = @callId AND call_sid IS NULL", new { callId, callSid }, tx);
+
     public async Task<bool> AddEventAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CallEvent e)
     {
         var inserted = await conn.ExecuteAsync(
@@ -102,6 +106,7 @@ public sealed class CallStore
             """
             UPDATE calls c SET outcome = CASE
                 WHEN c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled') THEN NULL
+                WHEN c.direction <> 'inbound' THEN CASE WHEN c.status = 'completed' THEN 'answered' ELSE 'missed' END
                 WHEN c.stage = 'answered' OR c.queue_result = 'bridged' THEN 'answered'
                 WHEN EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id) THEN 'voicemail'
                 WHEN c.stage = 'callback_requested' THEN 'callback_requested'

@@ -56,5 +56,6 @@ public sealed class LanguagePrompts
     public string VoicemailMissing { get; set; } = "";
     public string VoicemailThanks { get; set; } = "";
     public string SmsReceived { get; set; } = "";
+    public string VoicemailSms { get; set; } = "";
     public string Goodbye { get; set; } = "";
 }

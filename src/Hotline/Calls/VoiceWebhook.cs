@@ -15,6 +15,13 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
     public TwilioForm Form { get; } = form;
     public DateTime Now { get; } = now;
 
+    readonly List<Action> afterCommit = [];
+
+    // Work that must only happen once this step's rows are committed, such as handing a queued SMS to a job.
+    public void AfterCommit(Action action) => afterCommit.Add(action);
+
+    internal void Committed() => afterCommit.ForEach(action => action());
+
     public Task<bool> RecordAsync(string kind, string? detail = null, string? dedupeKey = null) =>
         calls.AddEventAsync(Conn, Tx, new CallEvent(Call.Id, kind, detail, Form.ToJson(), dedupeKey, replayed, Now));
 }
@@ -27,10 +34,17 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
         var now = clock.GetUtcNow().UtcDateTime;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (long.TryParse(http.HttpContext?.Request.Query["call"], out var outboundId))
+        {
+            await calls.BindOutboundAsync(conn, tx, outboundId, identity.CallSid);
+        }
+
         var call = await calls.EnsureAsync(conn, tx, identity, now);
         var replayed = http.HttpContext?.Items.ContainsKey(ReplayMarker) ?? false;
-        var response = await step(new VoiceStep(conn, tx, call, form, now, calls, replayed));
+        var voiceStep = new VoiceStep(conn, tx, call, form, now, calls, replayed);
+        var response = await step(voiceStep);
         await tx.CommitAsync(ct);
+        voiceStep.Committed();
         return TwimlResult.From(response);
     }
 

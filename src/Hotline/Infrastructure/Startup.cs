@@ -72,6 +72,13 @@ public static class Startup
         services.AddSingleton<MessageStore>();
         services.AddSingleton<StaffStore>();
         services.AddSingleton<DemoStaffSeeder>();
+        services.AddSingleton<ReferenceSms>();
+        services.AddSingleton<Outbox>();
+        services.AddTransient<ApiBaseAddressHandler>();
+        services.AddHttpClient(TwilioGateway.HttpClientName).AddHttpMessageHandler<ApiBaseAddressHandler>();
+        services.AddSingleton<TwilioGateway>();
+        services.AddSingleton<OutboxSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxSweeper>());
         services.AddSingleton<TwilioSignatureFilter>();
         services.AddSingleton<WebhookReceiptFilter>();
         return builder;

@@ -15,6 +15,7 @@ public static class SmsEndpoints
     public static RouteGroupBuilder MapSmsWebhooks(this RouteGroupBuilder twilio)
     {
         twilio.MapPost("/sms/incoming", Incoming);
+        twilio.MapPost("/sms/status", SmsStatusCallbacks.Handle);
         return twilio;
     }
 

@@ -17,11 +17,13 @@ public static class VoicemailEndpoints
 
     // The <Record> action: the caller is still on the line and hears their reference code.
     static Task<TwimlResult> Recorded(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls,
-        VoiceResponses twiml, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        VoiceResponses twiml, ReferenceSms referenceSms, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             await SaveAsync(step, voicemails, calls, "recorded", recordingStatus: null, transcript: null, transcriptionStatus: null);
-            return twiml.VoicemailThanks(step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage, step.Call.NeedReference);
+            var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
+            await referenceSms.QueueAsync(step, language);
+            return twiml.VoicemailThanks(language, step.Call.NeedReference);
         }, ct);
 
     static Task<TwimlResult> RecordingStatus(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls, CancellationToken ct) =>

@@ -1,0 +1,48 @@
+using Dapper;
+using Hangfire;
+using Npgsql;
+
+namespace Hotline.Telephony;
+
+public sealed record OutboundSms(string To, string Body, string Purpose, string DedupeKey, long? NeedId = null);
+
+public sealed record OutboundCall(string To, string TwimlPath, string Purpose, string DedupeKey, long? NeedId = null);
+
+// Every SMS and call we send is first a row, written under a unique key in the transaction that decided to send it,
+// and only then handed to Twilio by a job. A retried job or a second instance finds the row and does not send again;
+// a crash between the two leaves a pending row that the sweeper hands on.
+public sealed class Outbox(IBackgroundJobClient jobs)
+{
+    public const string Pending = "pending";
+    public const string Dispatching = "dispatching";
+
+    public Task<long> QueueSmsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, OutboundSms sms, string from, DateTime now) =>
+        InsertOrFindAsync(conn, tx,
+            """
+            INSERT INTO messages (direction, dedupe_key, from_phone, to_phone, body, purpose, status, need_id, resident_id, created_at, updated_at)
+            VALUES ('outbound', @DedupeKey, @from, @To, @Body, @Purpose, 'pending', @NeedId, (SELECT id FROM residents WHERE phone = @To), @now, @now)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """,
+            "SELECT id FROM messages WHERE dedupe_key = @DedupeKey",
+            new { sms.DedupeKey, from, sms.To, sms.Body, sms.Purpose, sms.NeedId, now });
+
+    public Task<long> QueueCallAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, OutboundCall call, string from, DateTime now) =>
+        InsertOrFindAsync(conn, tx,
+            """
+            INSERT INTO calls (direction, dedupe_key, from_phone, to_phone, resident_id, purpose, twiml_path, need_id, status, stage, started_at, updated_at)
+            VALUES ('outbound-api', @DedupeKey, @from, @To, (SELECT id FROM residents WHERE phone = @To), @Purpose, @TwimlPath, @NeedId, 'pending', 'outbound', @now, @now)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """,
+            "SELECT id FROM calls WHERE dedupe_key = @DedupeKey",
+            new { call.DedupeKey, from, call.To, call.Purpose, call.TwimlPath, call.NeedId, now });
+
+    static async Task<long> InsertOrFindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string insert, string find, object args) =>
+        await conn.ExecuteScalarAsync<long?>(insert, args, tx) ?? await conn.ExecuteScalarAsync<long>(find, args, tx);
+
+    // Call after the transaction that queued the row has committed.
+    public void DispatchSms(long messageId) => jobs.Enqueue<SmsDeliveryJob>(job => job.RunAsync(messageId, CancellationToken.None));
+
+    public void DispatchCall(long callId) => jobs.Enqueue<CallDeliveryJob>(job => job.RunAsync(callId, CancellationToken.None));
+}
