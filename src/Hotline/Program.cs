@@ -1,5 +1,6 @@
 using Hangfire;
 using Hotline.Calls;
+using Hotline.Escalations;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
@@ -24,6 +25,7 @@ builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
+builder.AddEscalations();
 
 var app = builder.Build();
 
@@ -42,12 +44,14 @@ app.MapGroup("/twilio")
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
+    .MapEscalationWebhooks()
     .MapBenchmarkWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
+    .MapEscalations()
     .MapRecordingAudio();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 

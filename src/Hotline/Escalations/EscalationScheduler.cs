@@ -1,0 +1,91 @@
+using Hangfire;
+
+namespace Hotline.Escalations;
+
+// Gets a need's ladder looked at when it is due, to well under a second.
+//
+// Hangfire's schedule is kept in whole seconds, so a job fires anywhere from about a second early to a poll interval
+// late. A job is therefore scheduled a little ahead of the deadline, and whatever is still early hands over to an
+// in-process timer for the last seconds, rather than holding a worker while it waits. The timer lives in this
+// process only; should the process die, the sweep finds the need once it is overdue.
+public sealed class EscalationScheduler(
+    IBackgroundJobClient jobs, EscalationRunner runner, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<EscalationScheduler> logger)
+{
+    // How far ahead of the deadline the job is scheduled: more than the early firing of a whole-second schedule.
+    static readonly TimeSpan Lead = TimeSpan.FromSeconds(1.5);
+
+    // Deadlines closer than this are left to the timer.
+    static readonly TimeSpan TimerWindow = TimeSpan.FromSeconds(4);
+
+    // A need has become urgent (created so, or raised) or was acknowledged: look at its ladder at the deadline.
+    // Never throws: the need is recorded whatever happens here, and the sweep is the safety net.
+    public void Watch(long needId, DateTime dueAt)
+    {
+        try
+        {
+            Arm(needId, dueAt);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not schedule the escalation check of need {NeedId}; the sweep will pick it up", needId);
+        }
+    }
+
+    // Runs the ladder of a need and arranges the next look. skipLocked: leave a need alone that another run holds.
+    public async Task<LadderRun> RunAsync(long needId, bool skipLocked, CancellationToken ct)
+    {
+        var run = await runner.RunAsync(needId, skipLocked, ct);
+        // Each write is a step of the ladder that happens once, so each schedules the next look once. A run that
+        // found nothing to do (another run was first) leaves the next look to the one that wrote, unless it is
+        // about to be due, which only costs a timer.
+        if (run.NextAt is { } next && (run.Written > 0 || next - Now <= TimerWindow))
+        {
+            Watch(needId, next);
+        }
+
+        return run;
+    }
+
+    void Arm(long needId, DateTime dueAt)
+    {
+        if (dueAt - Now <= TimerWindow)
+        {
+            _ = FireAsync(needId, dueAt);
+        }
+        else
+        {
+            jobs.Schedule<EscalationJob>(job => job.RunAsync(needId, CancellationToken.None), new DateTimeOffset(dueAt - Lead, TimeSpan.Zero));
+        }
+    }
+
+    async Task FireAsync(long needId, DateTime dueAt)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        try
+        {
+            var wait = dueAt - Now;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, clock, stopping);
+            }
+
+            await RunAsync(needId, skipLocked: false, stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Escalation check of need {NeedId} failed; the sweep will retry it", needId);
+        }
+    }
+
+    DateTime Now => clock.GetUtcNow().UtcDateTime;
+}
+
+[Queue("alerts")]
+[AutomaticRetry(Attempts = 3, DelaysInSeconds = [1, 5, 15])]
+public sealed class EscalationJob(EscalationScheduler scheduler)
+{
+    public Task RunAsync(long needId, CancellationToken ct) => scheduler.RunAsync(needId, skipLocked: false, ct);
+}
