@@ -41,7 +41,8 @@ public sealed partial class AckSms(EscalationStore store, Acknowledgements acks,
             }
 
             logger.LogWarning("ACK by SMS from {From}, which is not a staff phone; nothing acknowledged", Phones.Mask(from));
-            return new AckSmsReply(texts.For(ivr.Value.DefaultLanguage).AckSmsNotStaff, Nothing);
+            // We do not know who this is, so the answer goes out in every language.
+            return new AckSmsReply(string.Join("\n", ivr.Value.Languages.Values.Select(p => p.AckSmsNotStaff)), Nothing);
         }
 
         var prompts = texts.For(staff.Language);

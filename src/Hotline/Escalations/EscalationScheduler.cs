@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Hangfire;
 
 namespace Hotline.Escalations;
@@ -16,6 +17,9 @@ public sealed class EscalationScheduler(
 
     // Deadlines closer than this are left to the timer.
     static readonly TimeSpan TimerWindow = TimeSpan.FromSeconds(4);
+
+    // The earliest timer armed for each need in this process: one is enough, it arms the next when it has run.
+    readonly ConcurrentDictionary<long, DateTime> armed = new();
 
     // A need has become urgent (created so, or raised) or was acknowledged: look at its ladder at the deadline.
     // Never throws: the need is recorded whatever happens here, and the sweep is the safety net.
@@ -50,11 +54,39 @@ public sealed class EscalationScheduler(
     {
         if (dueAt - Now <= TimerWindow)
         {
-            _ = FireAsync(needId, dueAt);
+            if (ClaimTimer(needId, dueAt))
+            {
+                _ = FireAsync(needId, dueAt);
+            }
         }
         else
         {
             jobs.Schedule<EscalationJob>(job => job.RunAsync(needId, CancellationToken.None), new DateTimeOffset(dueAt - Lead, TimeSpan.Zero));
+        }
+    }
+
+    // False when a timer for this need fires at that time or sooner already.
+    bool ClaimTimer(long needId, DateTime dueAt)
+    {
+        while (true)
+        {
+            if (armed.TryAdd(needId, dueAt))
+            {
+                return true;
+            }
+
+            if (armed.TryGetValue(needId, out var earlier))
+            {
+                if (earlier <= dueAt)
+                {
+                    return false;
+                }
+
+                if (armed.TryUpdate(needId, dueAt, earlier))
+                {
+                    return true;
+                }
+            }
         }
     }
 
@@ -69,6 +101,7 @@ public sealed class EscalationScheduler(
                 await Task.Delay(wait, clock, stopping);
             }
 
+            armed.TryRemove(new KeyValuePair<long, DateTime>(needId, dueAt));
             await RunAsync(needId, skipLocked: false, stopping);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

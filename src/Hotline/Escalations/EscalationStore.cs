@@ -121,7 +121,7 @@ public sealed class EscalationStore
 
     // Needs whose ladder has work due (a moment ago, to leave it to the job that is on time), and needs whose
     // alerts have an outcome the ladder has not seen yet (a failed send moves it on).
-    public async Task<IReadOnlyList<long>> SweepCandidatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DateTime now, DateTime cutoff, int limit) =>
+    public async Task<IReadOnlyList<long>> SweepCandidatesAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTime now, DateTime cutoff, int limit) =>
         (await conn.QueryAsync<long>(
             $"""
             SELECT id FROM needs

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -42,32 +43,34 @@ public sealed class EscalationSweeper(
     // Returns how many needs it ran, or -1 when another instance holds the sweep.
     public async Task<int> SweepAsync(CancellationToken ct)
     {
-        IReadOnlyList<long> due;
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        await using (var tx = await conn.BeginTransactionAsync(ct))
+        // A session lock, not a transaction: the candidates' query must not keep its table locks while each need runs
+        // in its own transaction, or a waiting DDL statement would queue those runs behind this one for good.
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (!await conn.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@LockKey)", new { LockKey }))
         {
-            if (!await Dapper.SqlMapper.ExecuteScalarAsync<bool>(conn, "SELECT pg_try_advisory_xact_lock(@LockKey)", new { LockKey }, tx))
-            {
-                return -1;
-            }
+            return -1;
+        }
 
+        try
+        {
             var now = clock.GetUtcNow().UtcDateTime;
-            due = await store.SweepCandidatesAsync(conn, tx, now, now - Grace, Batch);
-
-            // Each need runs in its own transaction; the advisory lock stays held on this one until they are done.
+            var due = await store.SweepCandidatesAsync(conn, null, now, now - Grace, Batch);
             var written = 0;
             foreach (var needId in due)
             {
                 written += (await scheduler.RunAsync(needId, skipLocked: true, ct)).Written;
             }
 
-            await tx.CommitAsync(ct);
             if (written > 0)
             {
                 logger.LogWarning("Escalation sweep wrote {Alerts} alerts (overdue ladders or failed sends)", written);
             }
-        }
 
-        return due.Count;
+            return due.Count;
+        }
+        finally
+        {
+            await conn.ExecuteAsync("SELECT pg_advisory_unlock(@LockKey)", new { LockKey });
+        }
     }
 }

@@ -11,6 +11,9 @@ public sealed class HotlineFixture : IAsyncLifetime
 {
     public const string AuthToken = "test-auth-token-0123456789abcdef";
     public const string PublicBaseUrl = "https://hotline.test";
+    // A ladder in seconds rather than minutes, so escalation tests see it climb.
+    public const int EscalationVoiceAfterSeconds = 2;
+    public const int EscalationLevelIntervalSeconds = 4;
 
     readonly string databaseName = $"hotline_test_{Guid.NewGuid():N}"[..24];
     string adminConnectionString = "";
@@ -48,6 +51,9 @@ public sealed class HotlineFixture : IAsyncLifetime
         ("Jobs:SchedulePollingMilliseconds", "100"),
         ("Jobs:WorkerCount", "4"),
         ("Logging:LogLevel:Default", "Warning"),
+        ("Escalation:VoiceAfterSeconds", EscalationVoiceAfterSeconds.ToString()),
+        ("Escalation:LevelIntervalSeconds", EscalationLevelIntervalSeconds.ToString()),
+        ("Escalation:SweepMilliseconds", "500"),
     ];
 
     // Empties our tables (not Hangfire's, not the migration journal) before a test.
