@@ -31,6 +31,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Fail before starting anything when another server already answers there (the banner below
+# would otherwise greet that server).
+if command -v curl >/dev/null && curl -s -o /dev/null --max-time 2 "$HOTLINE_URL"; then
+  echo "[run] something already answers at $HOTLINE_URL; set HOTLINE_URL to a free address" >&2
+  exit 1
+fi
+
 mkdir -p .data
 
 if [[ -z ${ConnectionStrings__Hotline:-} ]]; then
@@ -74,9 +81,15 @@ fi
 dotnet build src/Hotline -c Release
 dll=$(dotnet msbuild src/Hotline -getProperty:TargetPath -p:Configuration=Release)
 
+# Run the built dll directly (not `dotnet run`) so our TERM reaches the app itself; the project
+# directory is the content root, as with `dotnet run`.
+(cd src/Hotline && exec dotnet "$dll" --urls "$HOTLINE_URL") &
+app_pid=$!
+
 # Print the address once the app answers, so it is not lost above the start-up log.
 (
   for _ in $(seq 240); do
+    kill -0 "$app_pid" 2>/dev/null || exit 0
     command -v curl >/dev/null || break
     curl -s -o /dev/null --max-time 1 "$HOTLINE_URL" && break
     sleep 0.5
@@ -86,10 +99,6 @@ dll=$(dotnet msbuild src/Hotline -getProperty:TargetPath -p:Configuration=Releas
 ) &
 banner_pid=$!
 
-# Run the built dll directly (not `dotnet run`) so our TERM reaches the app itself; the project
-# directory is the content root, as with `dotnet run`.
-(cd src/Hotline && exec dotnet "$dll" --urls "$HOTLINE_URL") &
-app_pid=$!
 rc=0
 wait "$app_pid" || rc=$?
 app_pid=''
