@@ -41,16 +41,17 @@ fi
 mkdir -p .data
 
 if [[ -z ${ConnectionStrings__Hotline:-} ]]; then
-  pg_data=$repo/.data/pg
+  data=$repo/.data/pg
   # As root the cluster runs as `postgres`, which cannot enter e.g. a checkout under /root.
   # Then keep the data in a fixed per-checkout place under /var/tmp so a second run finds it.
   if ! pg_reachable "$repo/.data"; then
-    pg_data=/var/tmp/hotline-$(printf %s "$repo" | md5sum | cut -c1-8)/pg
-    echo "[run] $(pg_owner) cannot reach $repo/.data; keeping the database in $pg_data" >&2
-    mkdir -p "$(dirname "$pg_data")" && chmod 755 "$(dirname "$pg_data")"
+    data=/var/tmp/hotline-$(printf %s "$repo" | md5sum | cut -c1-8)/pg
+    echo "[run] $(pg_owner) cannot reach $repo/.data; keeping the database in $data" >&2
+    mkdir -p "$(dirname "$data")" && chmod 755 "$(dirname "$data")"
   fi
   port=${HOTLINE_PG_PORT:-55432}
-  pg_cluster_start "$pg_data" "$port"
+  pg_cluster_start "$data" "$port"
+  pg_data=$data   # only now ours to stop: a failed start may mean another run owns it
   pg_ensure_db "$port" hotline
   ConnectionStrings__Hotline=$(pg_conn_string "$port" hotline)
   export ConnectionStrings__Hotline
