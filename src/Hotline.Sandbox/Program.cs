@@ -1,1 +1,3 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Hotline.Sandbox.Cli;
+
+return await CommandLine.RunAsync(args);
