@@ -99,10 +99,10 @@ public sealed class InboundCallTests : IAsyncLifetime
     public async Task Caller_hanging_up_in_the_queue_posts_the_action_with_hangup()
     {
         h.App.Map("/twilio/voice/incoming", """<Response><Enqueue waitUrl="/wait" action="/after-queue">general</Enqueue></Response>""");
-        h.App.Map("/wait", "<Response><Say>Please hold</Say><Pause length=\"10\"/></Response>");
+        h.App.Map("/wait", "<Response><Say>Please hold</Say><Pause length=\"4\"/></Response>");
         h.App.Map("/after-queue", "<Response><Say>never heard</Say></Response>");
 
-        var call = await CallAsync(new CallerScript { HangupAfterSeconds = 25 });
+        var call = await CallAsync(new CallerScript { HangupAfterSeconds = 60 });
 
         Assert.Equal("caller", call.EndedBy);
         Assert.True(h.App.HitsTo("/wait").Count >= 2, "the wait URL is requested again when its document ends");
