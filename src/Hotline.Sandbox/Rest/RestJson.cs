@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Hotline.Sandbox.Calls;
 using Hotline.Sandbox.Messages;
@@ -10,6 +11,9 @@ internal static class RestJson
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+
+        // Twilio writes "+8613800000001", not "\u002B8613800000001".
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public sealed record CallJson(

@@ -45,7 +45,8 @@ public sealed class AppClient(HttpClient http, SandboxOptions options)
             }
             catch (HttpRequestException e)
             {
-                return new AppRequest(at, request.Method.Method, target.AbsoluteUri, form, token, 0, "", e.Message);
+                var reason = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+                return new AppRequest(at, request.Method.Method, target.AbsoluteUri, form, token, 0, "", reason);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
