@@ -43,6 +43,9 @@ public sealed class SandboxServer : IAsyncDisposable
         return new SandboxServer(app, sandbox, baseAddress);
     }
 
+    // See TwilioSandbox.ConnectApp: for an app (e.g. a WebApplicationFactory) that needs this sandbox's address first.
+    public void ConnectApp(HttpMessageHandler? handler, string? appBaseUrl = null) => Sandbox.ConnectApp(handler, appBaseUrl);
+
     // For the Twilio SDK: an HttpClient whose requests to api.twilio.com land on this sandbox.
     public HttpClient CreateTwilioHttpClient() =>
         new(new TwilioApiRedirectHandler(BaseAddress) { InnerHandler = new SocketsHttpHandler() });

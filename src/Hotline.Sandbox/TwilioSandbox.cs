@@ -14,7 +14,8 @@ namespace Hotline.Sandbox;
 public sealed class TwilioSandbox : IDisposable
 {
     private readonly CancellationTokenSource shutdown = new();
-    private readonly HttpClient appHttp;
+    private readonly Lock gate = new();
+    private readonly List<HttpClient> appClients = [];
 
     // appHandler: how to reach the app (a WebApplicationFactory's Server.CreateHandler(), or null for real HTTP).
     public TwilioSandbox(SandboxOptions options, HttpMessageHandler? appHandler = null)
@@ -22,11 +23,7 @@ public sealed class TwilioSandbox : IDisposable
         Options = options;
         Clock = new SandboxClock(options.Speed);
         Queues = new CallQueues(Clock);
-        appHttp = appHandler is null
-            ? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
-            : new HttpClient(appHandler, disposeHandler: false);
-        appHttp.Timeout = Timeout.InfiniteTimeSpan;
-        App = new AppClient(appHttp, options);
+        App = new AppClient(NewAppClient(appHandler), options);
         Interpreter = new TwimlInterpreter(this);
         Residents = new ResidentSimulator(this);
         OutboundCalls = new OutboundCallRunner(this);
@@ -52,6 +49,18 @@ public sealed class TwilioSandbox : IDisposable
     internal OutboundSmsRunner OutboundSms { get; }
     internal CancellationToken ShutdownToken => shutdown.Token;
 
+    // Points the sandbox at the app after the fact: a test can start the sandbox, give its BaseAddress to a
+    // WebApplicationFactory as Twilio:ApiBaseUrl, then connect the factory's Server.CreateHandler() here.
+    public void ConnectApp(HttpMessageHandler? handler, string? appBaseUrl = null)
+    {
+        if (appBaseUrl is not null)
+        {
+            Options.AppBaseUrl = appBaseUrl;
+        }
+
+        App.Use(NewAppClient(handler));
+    }
+
     public string RecordingUrl(string recordingSid) =>
         $"{BaseAddress.AbsoluteUri.TrimEnd('/')}/2010-04-01/Accounts/{Options.AccountSid}/Recordings/{recordingSid}";
 
@@ -74,6 +83,24 @@ public sealed class TwilioSandbox : IDisposable
     {
         shutdown.Cancel();
         shutdown.Dispose();
-        appHttp.Dispose();
+        lock (gate)
+        {
+            appClients.ForEach(c => c.Dispose());
+        }
+    }
+
+    // Old clients stay alive until disposal: a call in flight may still be using one.
+    private HttpClient NewAppClient(HttpMessageHandler? handler)
+    {
+        var client = handler is null
+            ? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+            : new HttpClient(handler, disposeHandler: false);
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        lock (gate)
+        {
+            appClients.Add(client);
+        }
+
+        return client;
     }
 }

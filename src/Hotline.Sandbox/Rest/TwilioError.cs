@@ -10,7 +10,7 @@ public sealed record TwilioError(
     [property: JsonPropertyName("status")] int Status)
 {
     public static IResult Result(int status, int code, string message) =>
-        Results.Json(new TwilioError(code, message, $"https://www.twilio.com/docs/errors/{code}", status), statusCode: status);
+        Results.Json(new TwilioError(code, message, $"https://www.twilio.com/docs/errors/{code}", status), RestJson.Options, statusCode: status);
 
     public static IResult Unauthorized() => Result(401, 20003, "Authenticate");
 

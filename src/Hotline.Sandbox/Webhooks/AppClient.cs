@@ -6,7 +6,17 @@ namespace Hotline.Sandbox.Webhooks;
 // with a fresh I-Twilio-Idempotency-Token that is reused only when a connection failure makes us retry once.
 public sealed class AppClient(HttpClient http, SandboxOptions options)
 {
+    private volatile HttpClient http = http;
+
     public Uri AppBase => new(options.AppBaseUrl.TrimEnd('/') + "/");
+
+    // Swaps how the app is reached (e.g. to a WebApplicationFactory created after the sandbox); returns the old client.
+    internal HttpClient Use(HttpClient client)
+    {
+        var old = http;
+        http = client;
+        return old;
+    }
 
     // Relative URLs resolve against the document being executed, or the app base when there is none.
     public Uri Resolve(string url, Uri? relativeTo = null) => new(relativeTo ?? AppBase, url.Trim());
