@@ -148,4 +148,39 @@ public sealed class OutboundCallTests : IAsyncLifetime
         Assert.Equal("busy", Assert.Single(h.App.HitsTo("/dial-done"))["DialCallStatus"]);
         Assert.Equal("busy", Assert.Single(h.Server.Phones.CallsOf("+8613900000002")).Status);
     }
+
+    [Fact]
+    public async Task Dial_number_bridges_an_answering_phone_after_its_whisper()
+    {
+        const string callee = "+8613900000003";
+        h.Server.Phones.SetBehaviour(callee, new PhoneBehaviour { Presses = ["1"], TalkSeconds = 15 });
+        h.Server.Phones.SetBehaviour(Resident, new PhoneBehaviour { TalkSeconds = 300 });
+        h.App.Map("/outbound", """<Response><Dial action="/dial-done" timeout="20"><Number url="/whisper">+8613900000003</Number></Dial></Response>""");
+        h.App.Map("/whisper", """<Response><Gather numDigits="1" action="/whisper-key"><Say>Press 1 to take the call</Say></Gather><Hangup/></Response>""");
+        h.App.Map("/whisper-key", "<Response/>");
+        h.App.Map("/dial-done", "<Response><Say>Goodbye</Say></Response>");
+
+        var call = await PlaceAsync(Resident);
+
+        var dial = Assert.Single(h.App.HitsTo("/dial-done"));
+        Assert.Equal("completed", dial["DialCallStatus"]);
+        Assert.True(int.Parse(dial["DialCallDuration"]!) > 0);
+        Assert.Equal("1", Assert.Single(h.App.HitsTo("/whisper-key"))["Digits"]);
+        Assert.Equal("outbound-dial", h.App.HitsTo("/whisper")[0]["Direction"]);
+        Assert.Equal(call.CallSid, h.App.HitsTo("/whisper")[0]["ParentCallSid"]);
+        Assert.Contains("Goodbye", call.Said);
+        var leg = Assert.Single(h.Server.Phones.CallsOf(callee));
+        Assert.Equal(["Press 1 to take the call"], leg.Said);
+    }
+
+    [Fact]
+    public async Task Rejected_inbound_call_reports_busy()
+    {
+        h.App.Map("/twilio/voice/incoming", """<Response><Reject reason="busy"/></Response>""");
+
+        var call = await h.Server.Residents.CallAsync(new CallerScript { From = Resident }, SandboxHarness.Timeout());
+
+        Assert.Equal("busy", call.Status);
+        Assert.Equal("busy", Assert.Single(h.App.HitsTo("/twilio/voice/status"))["CallStatus"]);
+    }
 }
