@@ -18,6 +18,7 @@ public sealed class CallSession : IDisposable
     private TimeSpan? answeredAt;
     private TimeSpan? endedAt;
     private bool queuePressUsed;
+    private int documents;
 
     internal CallSession(
         TwilioSandbox sandbox, string direction, string from, string to, CallerScript script, CancellationToken shutdown, string? sid = null)
@@ -161,6 +162,8 @@ public sealed class CallSession : IDisposable
             HangUp($"at {at}");
         }
     }
+
+    internal int CountDocument() => Interlocked.Increment(ref documents);
 
     internal void Track(Task task)
     {

@@ -14,9 +14,10 @@ internal static class ScenarioCommand
         var scenario = JsonSerializer.Deserialize<Scenario>(await File.ReadAllTextAsync(file, ct), CliJson.Options)
             ?? throw new ArgumentException($"{file} holds no scenario.");
         var options = SandboxConfig.Load(args);
-        if (args.Get("speed") is null && scenario.Speed is { } speed)
+        var speed = args.Number("speed") ?? scenario.Speed;
+        if (speed is not null)
         {
-            options.Speed = speed;
+            options.Speed = speed.Value;
         }
 
         var verbose = args.Has("verbose");
@@ -24,6 +25,12 @@ internal static class ScenarioCommand
         using var sandbox = new TwilioSandbox(options);
         using var http = remote is null ? null : SimulateCommand.RemoteClient(remote);
         await ApplyPhonesAsync(scenario, sandbox, http, ct);
+        if (http is not null && speed is not null)
+        {
+            // The sandbox plays the calls, so its clock must run at the scenario's speed too.
+            using var speedSet = await http.PostAsJsonAsync("sandbox/speed", new Phones.SpeedRequest(options.Speed), CliJson.Options, ct);
+            speedSet.EnsureSuccessStatusCode();
+        }
 
         var calls = scenario.Calls().ToList();
         Console.WriteLine($"Scenario {Path.GetFileName(file)}: {calls.Count} calls, {scenario.Sms.Count} SMS, at {options.Speed}x against " +

@@ -19,6 +19,16 @@ public static class PhoneEndpoints
             s.Calls.Find(callSid) is { } call ? Results.Ok(CallView.Of(call)) : Results.NotFound());
         sandbox.MapGet("/messages", (TwilioSandbox s) =>
             s.Messages.All().Select(m => new { m.Sid, m.From, m.To, m.Body, m.Status, m.CreatedAt, m.Callbacks }));
+        sandbox.MapPost("/speed", (SpeedRequest request, TwilioSandbox s) =>
+        {
+            if (request.Speed <= 0 || !double.IsFinite(request.Speed))
+            {
+                return Results.BadRequest(new { error = "speed must be a positive number." });
+            }
+
+            s.Clock.Speed = request.Speed;
+            return Results.Ok(request);
+        });
         sandbox.MapPost("/reset", (TwilioSandbox s) =>
         {
             s.Reset();
@@ -43,6 +53,8 @@ public static class PhoneEndpoints
         return Results.Ok(sandbox.Phones.Snapshot(number));
     }
 }
+
+public sealed record SpeedRequest(double Speed);
 
 public sealed record CallView(string Sid, string Direction, string From, string To, string Status, DateTimeOffset CreatedAt, CallTranscript? Transcript)
 {

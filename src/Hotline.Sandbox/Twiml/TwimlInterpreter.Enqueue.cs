@@ -114,7 +114,7 @@ internal sealed partial class TwimlInterpreter
             bridge.MarkConnected(!call.IsOver);
         }
 
-        await bridge.Ended;
+        await bridge.Ended.WaitAsync(ct);
         var form = new List<KeyValuePair<string, string>>
         {
             P("QueueResult", "bridged"),

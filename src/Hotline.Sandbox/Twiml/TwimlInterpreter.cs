@@ -11,6 +11,9 @@ internal sealed partial class TwimlInterpreter(TwilioSandbox sandbox)
 {
     private const string ApplicationError = "We are sorry, an application error has occurred. Goodbye.";
 
+    // A Redirect loop with nothing that takes time would otherwise hammer the app for ever.
+    private const int MaxDocumentsPerCall = 2000;
+
     private SandboxClock Clock => sandbox.Clock;
 
     // Plays documents until the call is over; ends the call from Twilio's side when the TwiML runs out.
@@ -52,6 +55,11 @@ internal sealed partial class TwimlInterpreter(TwilioSandbox sandbox)
                     if (interrupt.IsCancellationRequested)
                     {
                         return Flow.Interrupted;
+                    }
+
+                    if (call.CountDocument() > MaxDocumentsPerCall)
+                    {
+                        return new Flow.Failed($"more than {MaxDocumentsPerCall} TwiML documents on one call");
                     }
 
                     var (fetched, failure) = await FetchAsync(call, fetch, queue, ct);
