@@ -54,6 +54,9 @@ public sealed class CallRegistry
         var tracked = new TrackedCall(call, status);
         calls[call.Sid] = tracked;
         tracked.Completion = run(tracked);
+        _ = tracked.Completion.ContinueWith(
+            t => Console.Error.WriteLine($"sandbox: call {tracked.Sid} failed: {t.Exception?.GetBaseException()}"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return tracked;
     }
 

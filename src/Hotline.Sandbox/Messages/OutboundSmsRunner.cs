@@ -12,6 +12,9 @@ internal sealed class OutboundSmsRunner(TwilioSandbox sandbox)
         var message = new TrackedMessage(from, to, body, statusCallback);
         sandbox.Messages.Add(message);
         message.Completion = Task.Run(() => RunAsync(message, shutdown), CancellationToken.None);
+        _ = message.Completion.ContinueWith(
+            t => Console.Error.WriteLine($"sandbox: SMS {message.Sid} failed: {t.Exception?.GetBaseException()}"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return message;
     }
 
