@@ -102,7 +102,7 @@ public sealed class InboundCallTests : IAsyncLifetime
         h.App.Map("/wait", "<Response><Say>Please hold</Say><Pause length=\"4\"/></Response>");
         h.App.Map("/after-queue", "<Response><Say>never heard</Say></Response>");
 
-        var call = await CallAsync(new CallerScript { HangupAfterSeconds = 60 });
+        var call = await CallAsync(new CallerScript { HangupAfterSeconds = 150 });
 
         Assert.Equal("caller", call.EndedBy);
         Assert.True(h.App.HitsTo("/wait").Count >= 2, "the wait URL is requested again when its document ends");
