@@ -45,14 +45,15 @@ public sealed class EscalationStore
     public Task<LadderNeed?> FindNeedByReferenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string reference) =>
         conn.QuerySingleOrDefaultAsync<LadderNeed>($"SELECT {NeedColumns} FROM needs WHERE reference = @reference", new { reference }, tx);
 
-    // Brings the alerts of a need up to date with what became of their SMS and calls.
+    // Brings the alerts of a need up to date with what became of their SMS and calls. sent_at is when the outbox row
+    // was last touched as the alert is first seen handed to Twilio: close to the hand-over, not exact.
     public Task<int> SyncAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, DateTime now) =>
         conn.ExecuteAsync(
             $"""
             UPDATE escalations e SET status = s.status, updated_at = @now,
-                sent_at = coalesce(e.sent_at, CASE WHEN s.status IN ('sent', 'delivered') THEN s.changed_at END)
+                sent_at = coalesce(e.sent_at, CASE WHEN s.sid IS NOT NULL THEN s.changed_at END)
             FROM (
-                SELECT e.id, {OutboxStatus} AS status, coalesce(m.updated_at, c.updated_at) AS changed_at
+                SELECT e.id, {OutboxStatus} AS status, coalesce(m.message_sid, c.call_sid) AS sid, coalesce(m.updated_at, c.updated_at) AS changed_at
                 FROM escalations e
                 LEFT JOIN messages m ON m.id = e.message_id
                 LEFT JOIN calls c ON c.id = e.call_id

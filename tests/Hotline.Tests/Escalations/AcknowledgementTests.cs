@@ -1,8 +1,10 @@
+extern alias sandbox;
 using System.Net;
 using System.Net.Http.Json;
 using Dapper;
 using Hotline.Escalations;
 using Hotline.Tests.Support;
+using sandbox::Hotline.Sandbox.Phones;
 
 namespace Hotline.Tests.Escalations;
 
@@ -23,7 +25,7 @@ public sealed class AcknowledgementTests(HotlineFixture fixture) : EscalationTes
     {
         var before = await AlertsAsync(need.Id);
         await Task.Delay(LevelInterval + TimeSpan.FromSeconds(1));
-        Assert.Equal(Describe(before), Describe(await AlertsAsync(need.Id)));
+        Assert.Equal(Shape(before), Shape(await AlertsAsync(need.Id)));
         Assert.DoesNotContain(before, a => a.Step > 0);
 
         var row = await RowAsync<(string Status, long? AcknowledgedBy, DateTime? AcknowledgedAt)>(
@@ -41,9 +43,9 @@ public sealed class AcknowledgementTests(HotlineFixture fixture) : EscalationTes
     {
         var (first, _, need) = await AlertedAsync();
 
-        var answer = await SmsAsync(first.Phone!, $"ack {need.Reference}");
+        var sent = await Fixture.Sandbox.Residents.SendSmsAsync(first.Phone!, $"ack {need.Reference}");
 
-        Assert.Contains($"Need {need.Reference} is acknowledged by you", SmsReply(answer));
+        Assert.Contains($"Need {need.Reference} is acknowledged by you", Assert.Single(sent.Replies).Body);
         await AssertLadderStoppedAsync(need, first.Id, Acknowledgements.ViaSms);
         // An acknowledgement is not a resident's request: no need was opened for it.
         Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM needs"));
@@ -54,36 +56,27 @@ public sealed class AcknowledgementTests(HotlineFixture fixture) : EscalationTes
     {
         var first = await AddStaffAsync("first", level: 1);
         await AddStaffAsync("second", level: 2);
+        Phones.SetBehaviour(first.Phone!, new PhoneBehaviour { Presses = ["1"] });
         var need = await UrgentNeedAsync(TimeSpan.FromSeconds(0.5));
-        var voice = (await WaitForAlertsAsync(need.Id, a => a.Any(x => x.Channel == AlertChannel.Voice))).Single(a => a.Channel == AlertChannel.Voice);
-        var call = new Caller(Twilio, "+8621000000000");
 
-        // Twilio fetches the TwiML of the call the delivery job placed (our row id rides in the URL).
-        var read = await call.PostAsync($"/twilio/escalations/alert?need={need.Id}&call={voice.CallId}", ("To", first.Phone!), ("Direction", "outbound-api"));
-        Assert.Contains(string.Join(' ', need.Reference.ToCharArray()), read.SaidText);
-        Assert.Contains("Press 1", read.SaidText);
-        Assert.Equal("1", read.Attribute("Gather", "numDigits"));
+        var call = Assert.Single(await CallsReceivedAsync(first.Phone!));
 
-        var pressed = await call.PostAsync(read.Attribute("Gather", "action")!, ("Digits", "1"), ("To", first.Phone!), ("Direction", "outbound-api"));
-
-        Assert.Contains("is acknowledged", pressed.SaidText);
+        Assert.Equal("1", call.DigitsPressed);
+        Assert.Contains(call.Said, s => s.Contains($"Need {string.Join(' ', need.Reference.ToCharArray())} is acknowledged"));
         await AssertLadderStoppedAsync(need, first.Id, Acknowledgements.ViaVoice);
     }
 
     [Fact]
-    public async Task Another_key_on_the_alert_call_acknowledges_nothing()
+    public async Task Other_keys_on_the_alert_call_acknowledge_nothing()
     {
-        await AddStaffAsync("first", level: 1);
+        var first = await AddStaffAsync("first", level: 1);
+        Phones.SetBehaviour(first.Phone!, new PhoneBehaviour { Presses = ["7", "7"] });
         var need = await UrgentNeedAsync(TimeSpan.FromSeconds(0.5));
-        var voice = (await WaitForAlertsAsync(need.Id, a => a.Any(x => x.Channel == AlertChannel.Voice))).Single(a => a.Channel == AlertChannel.Voice);
-        var call = new Caller(Twilio, "+8621000000000");
-        await call.PostAsync($"/twilio/escalations/alert?need={need.Id}&call={voice.CallId}");
 
-        var again = await call.PostAsync("/twilio/escalations/alert/answer?attempt=1", ("Digits", "7"));
-        var last = await call.PostAsync("/twilio/escalations/alert/answer?attempt=2", ("Digits", "7"));
+        var call = Assert.Single(await CallsReceivedAsync(first.Phone!));
 
-        Assert.Contains("Redirect", again.Verbs);
-        Assert.Contains("Nothing was acknowledged", last.SaidText);
+        Assert.Equal("77", call.DigitsPressed);
+        Assert.Contains(call.Said, s => s.Contains("Nothing was acknowledged"));
         Assert.Equal("open", await ScalarAsync<string>("SELECT status FROM needs WHERE id = @Id", need));
     }
 
@@ -144,9 +137,9 @@ public sealed class AcknowledgementTests(HotlineFixture fixture) : EscalationTes
         var (_, _, need) = await AlertedAsync();
         var stranger = Caller.NewPhone();
 
-        var answer = await SmsAsync(stranger, $"ACK {need.Reference}");
+        var sent = await Fixture.Sandbox.Residents.SendSmsAsync(stranger, $"ACK {need.Reference}");
 
-        Assert.Contains("This number is not registered to hotline staff", SmsReply(answer));
+        Assert.Contains("This number is not registered to hotline staff", Assert.Single(sent.Replies).Body);
         Assert.Equal("open", await ScalarAsync<string>("SELECT status FROM needs WHERE id = @Id", need));
         Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM needs"));
     }

@@ -20,6 +20,11 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
         Assert.Equal($"ack:0:L1:sms:{first.Id} ack:0:L1:sms:{other.Id}", Shape(await AlertsAsync(need.Id)));
         Assert.Equal(1, await OutboundSmsCountAsync(first.Phone!));
         Assert.Equal(1, await OutboundSmsCountAsync(other.Phone!));
+        await SmsReceivedAsync(first.Phone!);
+        await SmsReceivedAsync(other.Phone!);
+        await Task.Delay(300);
+        Assert.Single(Phones.MessagesTo(first.Phone!));
+        Assert.Single(Phones.MessagesTo(other.Phone!));
     }
 
     [Fact]
@@ -58,6 +63,12 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
         Assert.Equal(1, await OutboundCallCountAsync(first.Phone!));
         Assert.Equal(1, await OutboundSmsCountAsync(second.Phone!));
         Assert.Equal(2, alerts.Select(a => a.Step).Distinct().Count());
+        // And on the phones themselves: one SMS and one call for level 1, one SMS for level 2.
+        await SmsReceivedAsync(second.Phone!);
+        await CallsReceivedAsync(first.Phone!);
+        Assert.Single(Phones.MessagesTo(first.Phone!));
+        Assert.Single(Phones.CallsOf(first.Phone!));
+        Assert.Single(Phones.MessagesTo(second.Phone!));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+extern alias sandbox;
 using Dapper;
 using Hotline.Escalations;
 using Hotline.Needs;
@@ -5,16 +6,26 @@ using Hotline.Staff;
 using Hotline.Tests.Support;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using sandbox::Hotline.Sandbox.Phones;
 
 namespace Hotline.Tests.Escalations;
 
 // Ladder tests run against the app's own Hangfire server, timers and sweep, with the fixture's short ladder
 // (Escalation:VoiceAfterSeconds 2, LevelIntervalSeconds 4). Needs are written straight into the table so that their
 // deadline can be seconds away, then watched the way NeedStore does for a new urgent need.
-public abstract class EscalationTest(HotlineFixture fixture) : HotlineTest(fixture)
+public abstract class EscalationTest(HotlineFixture fixture) : HotlineTest(fixture), IAsyncLifetime
 {
     protected static readonly TimeSpan VoiceAfter = TimeSpan.FromSeconds(HotlineFixture.EscalationVoiceAfterSeconds);
     protected static readonly TimeSpan LevelInterval = TimeSpan.FromSeconds(HotlineFixture.EscalationLevelIntervalSeconds);
+
+    // Ladders left climbing would go on calling the sandbox's phones into the next test.
+    public new async Task DisposeAsync()
+    {
+        await ExecuteAsync("UPDATE needs SET status = 'cancelled', escalation_due_at = NULL WHERE status IN ('open', 'acknowledged')");
+        await base.DisposeAsync();
+    }
+
+    protected PhoneBook Phones => Fixture.Sandbox.Phones;
 
     protected T Service<T>() where T : notnull => Fixture.Factory.Services.GetRequiredService<T>();
 
@@ -96,6 +107,13 @@ public abstract class EscalationTest(HotlineFixture fixture) : HotlineTest(fixtu
             ["To"] = "+8621000000000",
             ["Body"] = body,
         });
+
+    // What a staff phone received, once the sandbox has it.
+    protected async Task<IReadOnlyList<ReceivedSms>> SmsReceivedAsync(string phone, int atLeast = 1) =>
+        await Eventually.WaitForAsync(() => Task.FromResult(Phones.MessagesTo(phone)), m => m.Count >= atLeast);
+
+    protected async Task<IReadOnlyList<PhoneCall>> CallsReceivedAsync(string phone, int atLeast = 1) =>
+        await Eventually.WaitForAsync(() => Task.FromResult(Phones.CallsOf(phone)), c => c.Count >= atLeast);
 
     protected static string SmsReply(WebhookAnswer answer) => string.Join(" ", answer.Twiml.Descendants("Message").Select(m => m.Value));
 

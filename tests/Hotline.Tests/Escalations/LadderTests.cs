@@ -1,6 +1,8 @@
+extern alias sandbox;
 using Dapper;
 using Hotline.Escalations;
 using Hotline.Tests.Support;
+using sandbox::Hotline.Sandbox.Phones;
 
 namespace Hotline.Tests.Escalations;
 
@@ -24,14 +26,17 @@ public sealed class LadderTests(HotlineFixture fixture) : EscalationTest(fixture
         Assert.InRange((alerts[1].CreatedAt - sms.CreatedAt).TotalSeconds, VoiceAfter.TotalSeconds - 0.05, VoiceAfter.TotalSeconds + 2);
         Assert.InRange((alerts[2].CreatedAt - sms.CreatedAt).TotalSeconds, LevelInterval.TotalSeconds - 0.05, LevelInterval.TotalSeconds + 2);
 
-        // The SMS names the need and how to acknowledge it; the call reads the need from the alert endpoint.
-        var body = await ScalarAsync<string>("SELECT body FROM messages WHERE id = @MessageId", sms);
-        Assert.Contains(need.Reference, body);
-        Assert.Contains($"ACK {need.Reference}", body);
-        Assert.Contains("+86*******5678", body);
-        Assert.Equal(1, await OutboundSmsCountAsync(first.Phone!));
-        Assert.Equal(1, await OutboundCallCountAsync(first.Phone!));
-        Assert.StartsWith("/twilio/escalations/alert", await ScalarAsync<string>("SELECT twiml_path FROM calls WHERE id = @CallId", alerts[1]));
+        // What the phones received: the SMS names the need and how to acknowledge it; the call reads the need out and
+        // asks for 1 (nobody pressed it here).
+        var firstSms = Assert.Single(await SmsReceivedAsync(first.Phone!));
+        Assert.Contains($"need {need.Reference} (urgent medical, resident +86*******5678)", firstSms.Body);
+        Assert.Contains($"Reply ACK {need.Reference}", firstSms.Body);
+        var call = Assert.Single(await CallsReceivedAsync(first.Phone!));
+        Assert.Contains(call.Said, s => s.Contains($"Need {string.Join(' ', need.Reference.ToCharArray())}, urgent medical") && s.Contains("Press 1"));
+        Assert.Contains($"need {need.Reference}", Assert.Single(await SmsReceivedAsync(second.Phone!)).Body);
+        Assert.Equal("open", await ScalarAsync<string>("SELECT status FROM needs WHERE id = @Id", need));
+        await Eventually.WaitForAsync(() => AlertsAsync(need.Id), a => a[0].Status == AlertStatus.Delivered && a[1].Status == AlertStatus.Delivered);
+        Assert.Equal(AlertStatus.Delivered, (await AlertsAsync(need.Id))[1].Status);
     }
 
     [Fact]
@@ -67,18 +72,35 @@ public sealed class LadderTests(HotlineFixture fixture) : EscalationTest(fixture
     {
         var first = await AddStaffAsync("first", level: 1);
         var second = await AddStaffAsync("second", level: 2);
+        // Twilio refuses everything for this number (21610: the recipient has opted out).
+        Phones.SetBehaviour(first.Phone!, new PhoneBehaviour { RestFailure = new RestFailure(400, 21610, "Attempt to send to unsubscribed recipient", Times: 100) });
         var need = await UrgentNeedAsync(TimeSpan.FromSeconds(0.5));
-        var sms = (await WaitForAlertsAsync(need.Id, a => a.Count > 0))[0];
 
-        // What a refused send leaves behind (the outbox gave up on it).
-        await ExecuteAsync("UPDATE messages SET status = 'failed', error_code = 21610, updated_at = now() WHERE id = @MessageId", sms);
         var alerts = await WaitForAlertsAsync(need.Id, a => a.Any(x => x.RecipientId == second.Id));
 
+        var sms = alerts[0];
         var next = alerts.Single(a => a.RecipientId == second.Id);
-        Assert.Equal(AlertStatus.Failed, alerts.Single(a => a.Id == sms.Id).Status);
+        Assert.Equal((first.Id, AlertChannel.Sms), (sms.RecipientId, sms.Channel));
         Assert.True(next.CreatedAt - sms.CreatedAt < LevelInterval - TimeSpan.FromSeconds(0.5),
             $"level 2 came {(next.CreatedAt - sms.CreatedAt).TotalSeconds:F1}s after level 1, not sooner than the interval");
-        Assert.Equal(first.Id, sms.RecipientId);
+        Assert.Equal(AlertStatus.Failed, (await AlertsAsync(need.Id)).Single(a => a.Id == sms.Id).Status);
+        Assert.Single(await SmsReceivedAsync(second.Phone!));
+        Assert.Empty(Phones.MessagesTo(first.Phone!));
+    }
+
+    [Fact]
+    public async Task An_sms_the_carrier_could_not_deliver_counts_as_a_failed_alert()
+    {
+        var first = await AddStaffAsync("first", level: 1);
+        Phones.SetBehaviour(first.Phone!, new PhoneBehaviour { Sms = SmsOutcome.Undelivered, SmsErrorCode = 30003 });
+        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(0.5));
+
+        // Sent first, then reported undelivered: the alert follows its outbox row to failed, and a level whose
+        // alerts all failed is passed over (see When_every_alert_of_a_level_failed_the_next_level_is_alerted_without_waiting).
+        var alerts = await WaitForAlertsAsync(need.Id, a => a.Count > 0 && a[0].Status == AlertStatus.Failed);
+
+        Assert.NotNull(alerts[0].SentAt);
+        Assert.Equal("undelivered", await ScalarAsync<string>("SELECT status FROM messages WHERE id = @MessageId", alerts[0]));
     }
 
     [Fact]
