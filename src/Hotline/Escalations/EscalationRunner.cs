@@ -8,9 +8,9 @@ namespace Hotline.Escalations;
 public sealed record LadderRun(int Written, DateTime? NextAt);
 
 // One look at one need's ladder: under the need's row lock, bring the alerts up to date, ask the ladder what is due,
-// write it (escalation rows and their outbox rows in one transaction), and hand the sends to the delivery jobs.
+// write it (escalation rows and their outbox rows in one transaction), and send it once that has committed.
 public sealed class EscalationRunner(
-    NpgsqlDataSource db, EscalationStore store, Outbox outbox, AlertTexts texts,
+    NpgsqlDataSource db, EscalationStore store, Outbox outbox, AlertDelivery delivery, AlertTexts texts,
     IOptions<EscalationOptions> options, IOptions<TwilioOptions> twilio, TimeProvider clock, ILogger<EscalationRunner> logger)
 {
     public const string Purpose = "escalation";
@@ -79,8 +79,8 @@ public sealed class EscalationRunner(
             await tx.CommitAsync(ct);
         }
 
-        sms.ForEach(outbox.DispatchSms);
-        calls.ForEach(outbox.DispatchCall);
+        sms.ForEach(delivery.SendSms);
+        calls.ForEach(delivery.PlaceCall);
         return new LadderRun(plan.Due.Count, plan.NextAt);
     }
 }

@@ -9,6 +9,7 @@ public static class EscalationSetup
         services.AddSingleton<EscalationStore>();
         services.AddSingleton<AlertTexts>();
         services.AddSingleton<EscalationRunner>();
+        services.AddSingleton<AlertDelivery>();
         services.AddSingleton<EscalationScheduler>();
         services.AddSingleton<Acknowledgements>();
         services.AddSingleton<AckSms>();

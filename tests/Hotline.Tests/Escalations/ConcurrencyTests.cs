@@ -13,9 +13,9 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
         var first = await AddStaffAsync("first", level: 1);
         var other = await AddStaffAsync("other", level: 1);
         var need = await UrgentNeedAsync(TimeSpan.FromSeconds(-1), watch: false);
-        var job = new EscalationJob(Service<EscalationScheduler>());
+        var job = new EscalationJob(Service<EscalationScheduler>(), TimeProvider.System);
 
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => job.RunAsync(need.Id, CancellationToken.None))));
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => job.RunAsync(need.Id, need.AckDeadline, CancellationToken.None))));
 
         Assert.Equal($"ack:0:L1:sms:{first.Id} ack:0:L1:sms:{other.Id}", Shape(await AlertsAsync(need.Id)));
         Assert.Equal(1, await OutboundSmsCountAsync(first.Phone!));
@@ -49,8 +49,8 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
         // Every instance that saw the need checks it: some at once, some a moment later, all past the deadline.
         for (var i = 0; i < 8; i++)
         {
-            jobs.Enqueue<EscalationJob>(job => job.RunAsync(need.Id, CancellationToken.None));
-            jobs.Schedule<EscalationJob>(job => job.RunAsync(need.Id, CancellationToken.None), DateTimeOffset.UtcNow.AddSeconds(1));
+            jobs.Enqueue<EscalationJob>(job => job.RunAsync(need.Id, need.AckDeadline, CancellationToken.None));
+            jobs.Schedule<EscalationJob>(job => job.RunAsync(need.Id, need.AckDeadline, CancellationToken.None), DateTimeOffset.UtcNow.AddSeconds(1));
         }
 
         var alerts = await WaitForAlertsAsync(need.Id, a => a.Any(x => x.RecipientId == second.Id));
@@ -69,6 +69,22 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
         Assert.Single(Phones.MessagesTo(first.Phone!));
         Assert.Single(Phones.CallsOf(first.Phone!));
         Assert.Single(Phones.MessagesTo(second.Phone!));
+    }
+
+    [Fact]
+    public async Task An_escalation_job_that_runs_ahead_of_the_deadline_leaves_it_to_a_timer_that_alerts_on_time()
+    {
+        var first = await AddStaffAsync("first", level: 1);
+        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2.5), watch: false);
+
+        // As a job scheduled ahead of the deadline fires: early, on the app's Hangfire server.
+        Service<IBackgroundJobClient>().Enqueue<EscalationJob>(job => job.RunAsync(need.Id, need.AckDeadline, CancellationToken.None));
+        await Task.Delay(1000);
+        Assert.Empty(await AlertsAsync(need.Id));
+        var alerts = await WaitForAlertsAsync(need.Id, a => a.Count > 0);
+
+        Assert.Equal(first.Id, alerts[0].RecipientId);
+        Assert.InRange((alerts[0].CreatedAt - need.AckDeadline).TotalSeconds, -0.01, 0.9);
     }
 
     [Fact]
