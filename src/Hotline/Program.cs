@@ -3,6 +3,7 @@ using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
+using Hotline.OperatorConsole;
 using Hotline.Staff;
 using Hotline.Telephony;
 using Hotline.Voicemails;
@@ -24,6 +25,7 @@ builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
+builder.AddConsole();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseConsole();
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -42,13 +45,17 @@ app.MapGroup("/twilio")
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
-    .MapBenchmarkWebhooks();
+    .MapBenchmarkWebhooks()
+    .MapConsoleWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
+    .AddEndpointFilter<CsrfFilter>()
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
-    .MapRecordingAudio();
+    .MapRecordingAudio()
+    .MapConsole();
+app.MapConsolePages();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 
 app.Run();

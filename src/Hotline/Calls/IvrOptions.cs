@@ -58,4 +58,10 @@ public sealed class LanguagePrompts
     public string SmsReceived { get; set; } = "";
     public string VoicemailSms { get; set; } = "";
     public string Goodbye { get; set; } = "";
+
+    // Heard by an operator who pressed "take next call", before the caller is put through.
+    public string OperatorWhisper { get; set; } = "";
+    public string OperatorUrgentQueue { get; set; } = "";
+    public string OperatorGeneralQueue { get; set; } = "";
+    public string OperatorNobodyWaiting { get; set; } = "";
 }
