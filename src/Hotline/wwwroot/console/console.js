@@ -39,7 +39,9 @@ const Hotline = (() => {
     return append(node, children);
   }
 
+  let signingOut = false;
   function toLogin() {
+    if (signingOut) return;
     location.assign('/login?ReturnUrl=' + encodeURIComponent(location.pathname + location.search));
   }
 
@@ -116,7 +118,7 @@ const Hotline = (() => {
       onchange: (e) => act(e.target, async () => { await post('/api/staff/me/language', { language: e.target.value }); location.reload(); }),
     }, I18N.languages.map((l) => el('option', { value: l, selected: l === language }, t('lang.' + l))));
     const logout = el('button', {
-      class: 'link', onclick: (e) => act(e.target, async () => { await post('/api/auth/logout'); location.assign('/login'); }),
+      class: 'link', onclick: (e) => act(e.target, async () => { signingOut = true; await post('/api/auth/logout'); location.assign('/login'); }),
     }, t('nav.logout'));
     replace(document.getElementById('top'),
       el('nav', {}, links.map(([href, key]) => el('a', { href, class: key === current ? 'current' : '' }, t('nav.' + key)))),

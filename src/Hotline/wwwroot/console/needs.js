@@ -61,8 +61,13 @@ async function showNeed(app, id) {
     await act(button, async () => { await post(`/api/needs/${id}/${path}`, payload); await render(); });
   }
 
+  let shown = '';
   async function render() {
     const d = await get('/api/needs/' + id);
+    // A notice about a change this page already shows (its own, usually) must not throw away what is being chosen.
+    const text = JSON.stringify(d);
+    if (text === shown) return;
+    shown = text;
     const n = d.need;
     const open = n.status === 'open' || n.status === 'acknowledged';
     const actions = [];
@@ -103,7 +108,7 @@ async function showNeed(app, id) {
       el('dt', {}, t('need.urgency')), el('dd', {}, Hotline.urgencyBadge(n.urgency)),
       el('dt', {}, t('need.category')), el('dd', {}, term('cat', n.category)),
       el('dt', {}, t('need.deadline')), el('dd', {}, when(n.ackDeadline), ' ', countdown),
-      n.acknowledgedAt ? [el('dt', {}, t('status.acknowledged')), el('dd', {}, t('need.acknowledgedBy', { name: n.acknowledgedByName || '', time: when(n.acknowledgedAt) }))] : null,
+      n.acknowledgedAt ? [el('dt', {}, t('need.acknowledgedAt')), el('dd', {}, t('need.acknowledgedBy', { name: n.acknowledgedByName || '', time: when(n.acknowledgedAt) }))] : null,
       el('dt', {}, t('need.assigned')), el('dd', {}, n.assignedToName || t('need.unassigned')),
       el('dt', {}, t('need.created')), el('dd', {}, when(n.createdAt)),
       el('dt', {}, t('need.phone')), el('dd', {}, n.phone),
@@ -125,7 +130,7 @@ async function showNeed(app, id) {
       section(t('need.escalations'), genericRows(d.escalations)),
       section(t('need.notes'), d.notes.length === 0 ? el('p', { class: 'empty' }, t('need.none')) :
         el('ul', { class: 'notes', id: 'notes' }, d.notes.map((o) => el('li', {}, el('span', { class: 'meta' }, when(o.createdAt), ' ', o.staffName || ''), el('p', {}, o.body))))),
-      section(t('need.audit'), table([t('calls.time'), 'actor', 'action', t('calls.detail')],
+      section(t('need.audit'), table([t('calls.time'), t('audit.actor'), t('audit.action'), t('calls.detail')],
         d.audit.map((a) => el('tr', {}, el('td', {}, when(a.occurredAt)), el('td', {}, a.actor), el('td', {}, a.action), el('td', {}, json(a.details)))), { id: 'audit' })));
     tick();
   }
