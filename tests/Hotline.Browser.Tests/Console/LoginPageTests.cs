@@ -3,7 +3,7 @@ using Hotline.Browser.Tests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
-namespace Hotline.Browser.Tests.Console;
+namespace Hotline.Browser.Tests.OperatorConsole;
 
 public sealed class LoginPageTests(ConsoleApp app) : ConsoleTest(app)
 {
