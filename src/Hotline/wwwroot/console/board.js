@@ -105,12 +105,16 @@ Hotline.start(async (app) => {
   }
 
   let reads = 0;
+  let shown = '';
   async function refresh() {
     const read = ++reads;
     const [next] = await Promise.all([get('/api/board'), loadCallbacks()]);
     if (read !== reads) return; // a later read is on its way; never draw an older board over a newer one
+    syncClock(next.now);
+    const text = JSON.stringify([{ ...next, now: null }, callbacks]);
+    if (text === shown) return;
+    shown = text;
     board = next;
-    syncClock(board.now);
     dutyButton.textContent = board.meOnDuty ? t('board.goOffDuty') : t('board.goOnDuty');
     dutyButton.classList.toggle('on', board.meOnDuty);
     dutyButton.dataset.onDuty = String(board.meOnDuty);

@@ -30,8 +30,13 @@ Hotline.start(async (app) => {
     return table(keys, rows.map((r) => el('tr', {}, keys.map((k) => el('td', {}, r[k] === null ? '' : typeof r[k] === 'object' ? JSON.stringify(r[k]) : String(r[k]))))));
   }
 
+  let shown = '';
   async function render() {
     const o = await get('/api/supervisor/overview');
+    // The same figures again (the window moved, nothing else did): leave the page, and anything being edited, alone.
+    const text = JSON.stringify({ ...o, since: null, until: null });
+    if (text === shown) return;
+    shown = text;
     const f = o.figures;
     const kept = f.urgentDeadlinesDue ? Math.round((100 * f.urgentAcknowledgedInTime) / f.urgentDeadlinesDue) + '%' : '—';
     replace(app,

@@ -33,10 +33,16 @@ Hotline.start(async (app) => {
   // Redrawing would cut off a message someone is listening to: wait until it stops.
   let waiting = false;
   const playing = () => [...list.querySelectorAll('audio')].some((a) => !a.paused && !a.ended);
+  let shown = '';
   async function refresh() {
     if (playing()) { waiting = true; return; }
     waiting = false;
     const voicemails = await get('/api/voicemails');
+    if (playing()) { waiting = true; return; }
+    // Nothing new (a notice about someone else's change, or this page's own): keep what is on screen, choices and all.
+    const text = JSON.stringify(voicemails);
+    if (text === shown) return;
+    shown = text;
     if (voicemails.length === 0) { replace(list, el('p', { class: 'empty' }, t('vm.empty'))); return; }
     replace(list, voicemails.map((v) => {
       const card = Hotline.voicemailCard(v, ...actions(v));
