@@ -1,6 +1,8 @@
+extern alias sandbox;
 using System.Net;
 using System.Net.Http.Json;
 using Hotline.Tests.Support;
+using sandbox::Hotline.Sandbox.Calls;
 
 namespace Hotline.Tests.OperatorConsole;
 
@@ -36,7 +38,7 @@ public sealed class TakeNextCallTests(HotlineFixture fixture) : HotlineTest(fixt
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         var row = await RowAsync<(string ToPhone, string Purpose, string TwimlPath)>(
-            "SELECT to_phone, purpose, twiml_path FROM calls WHERE direction <> 'inbound'");
+            "SELECT to_phone, purpose, twiml_path FROM calls WHERE purpose = 'take_next'");
         Assert.Equal((OperatorPhone, "take_next"), (row.ToPhone, row.Purpose));
         Assert.StartsWith("/twilio/console/take-next?staff=", row.TwimlPath);
     }
@@ -57,7 +59,7 @@ public sealed class TakeNextCallTests(HotlineFixture fixture) : HotlineTest(fixt
         var answer = await client.PostAsync("/api/board/take-next", null);
 
         Assert.Equal(expected, answer.StatusCode);
-        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM calls WHERE direction <> 'inbound'"));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM calls WHERE purpose = 'take_next'"));
     }
 
     [Fact]
@@ -101,5 +103,24 @@ public sealed class TakeNextCallTests(HotlineFixture fixture) : HotlineTest(fixt
 
         Assert.Contains("Nobody is waiting", twiml.SaidText);
         Assert.Equal(["Say", "Hangup"], twiml.Verbs);
+    }
+
+    [Fact]
+    public async Task Played_by_the_sandbox_the_operators_phone_rings_and_is_bridged_to_the_waiting_resident()
+    {
+        var client = await OperatorAsync();
+        const string resident = "+8613800000301";
+        var call = Fixture.Sandbox.Residents.CallAsync(new CallerScript { From = resident, Presses = ["2", "1"], TalkSeconds = 20 });
+        await Eventually.WaitForAsync(() => ScalarAsync<long>("SELECT count(*) FROM calls WHERE stage = 'queue'"), n => n == 1);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/api/board/take-next", null)).StatusCode);
+
+        var transcript = await call.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(transcript.AllRequestsSucceeded, string.Join("\n", transcript.Steps));
+        var outcome = await Eventually.WaitForAsync(
+            () => ScalarAsync<string>("SELECT coalesce(outcome, '') FROM calls WHERE from_phone = @resident", new { resident }), o => o != "");
+        Assert.Equal("answered", outcome);
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.from_phone = @resident AND e.kind = 'bridged'", new { resident }));
+        Assert.Contains(Fixture.Sandbox.Phones.CallsOf(OperatorPhone), c => c.Said.Any(s => s.Contains("urgent queue")));
     }
 }
