@@ -24,7 +24,9 @@ public static class InboxEndpoints
         public long Id { get; init; }
         public string RecordingSid { get; init; } = "";
         public string? CallSid { get; init; }
+        // Masked for the screen; the full number only goes where it is dialled (a callback).
         public string Phone { get; init; } = "";
+        public string CallerPhone { get; init; } = "";
         public string? ResidentName { get; init; }
         public int? DurationSeconds { get; init; }
         public string? RecordingStatus { get; init; }
@@ -41,7 +43,7 @@ public static class InboxEndpoints
     }
 
     public const string VoicemailColumns = """
-        SELECT v.id, v.recording_sid, c.call_sid, c.from_phone AS phone, r.name AS resident_name, v.duration_seconds,
+        SELECT v.id, v.recording_sid, c.call_sid, c.from_phone AS phone, c.from_phone AS caller_phone, r.name AS resident_name, v.duration_seconds,
                v.recording_status, v.transcript, v.transcription_status, v.heard_at, h.display_name AS heard_by_name, v.created_at,
                n.id AS need_id, n.reference AS need_reference, n.category AS need_category, n.urgency AS need_urgency, n.status AS need_status
         FROM voicemails v

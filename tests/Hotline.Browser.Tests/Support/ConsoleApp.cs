@@ -81,7 +81,19 @@ public sealed class ConsoleApp : IAsyncLifetime
         await using var conn = await Db.OpenConnectionAsync();
         var tables = await conn.QueryAsync<string>(
             "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('schemaversions', 'data_protection_keys')");
-        await conn.ExecuteAsync($"TRUNCATE {string.Join(", ", tables)} RESTART IDENTITY CASCADE");
+        // The app's own background work (the outbox sweeper) may hold a lock TRUNCATE wants: try again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await conn.ExecuteAsync($"TRUNCATE {string.Join(", ", tables)} RESTART IDENTITY CASCADE");
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+                await Task.Delay(100 * attempt);
+            }
+        }
     }
 
     public async Task<long> AddStaffAsync(string username, string role, bool onDuty = false, string language = "en-US", string? phone = null, int? level = null)

@@ -4,7 +4,6 @@
 Hotline.start(async (app) => {
   const { el, replace, t, term, get, post, act, section, duration, now, syncClock } = Hotline;
   let board = null;
-  let callbacksAvailable = true;
   let callbacks = [];
 
   const dutyButton = el('button', { id: 'duty', class: 'big' });
@@ -79,29 +78,28 @@ Hotline.start(async (app) => {
     })));
   }
 
-  // Due callbacks come from the callbacks feature; while it is not installed the panel says so quietly.
+  // Due callbacks (from the callbacks feature, when it is installed) in working order: urgency, then the time the
+  // resident first called, as the API lists them.
   function renderCallbacks() {
-    if (!callbacksAvailable || callbacks.length === 0) { replace(due, el('p', { class: 'empty' }, t('board.noCallbacks'))); return; }
-    replace(due, el('ul', { class: 'rows' }, callbacks.map((c) => {
-      const dial = el('button', { class: 'dial' }, Hotline.t('vm.callBack'));
+    const dueNow = callbacks.filter((c) => Date.parse(c.dueAt) <= now());
+    if (dueNow.length === 0) { replace(due, el('p', { class: 'empty' }, t('board.noCallbacks'))); return; }
+    replace(due, el('ul', { class: 'rows' }, dueNow.map((c) => {
+      const dial = el('button', { class: 'dial primary' }, t('vm.callBack'));
       dial.addEventListener('click', () => act(dial, async () => { await post(`/api/callbacks/${c.id}/dial`); await refresh(); }));
       return el('li', { class: 'row callback', dataset: { callbackId: c.id } },
         Hotline.urgencyBadge(c.urgency),
-        el('span', { class: 'caller' }, c.residentName || c.phone || ''),
+        el('span', { class: 'caller' }, Hotline.mask(c.phone)),
         c.needReference ? el('a', { href: '/needs/' + c.needId, class: 'reference' }, c.needReference) : null,
-        el('span', { class: 'clock wait', dataset: { since: c.requestedAt || c.createdAt } }),
+        c.attempts ? el('span', { class: 'attempts' }, t('board.attempts', { count: c.attempts })) : null,
+        el('span', { class: 'clock wait', dataset: { since: c.placeAt } }),
         dial);
     })));
   }
 
   async function loadCallbacks() {
-    if (!callbacksAvailable) return;
-    try {
-      const answer = await get('/api/callbacks?due=true');
-      callbacks = Array.isArray(answer) ? answer : (answer && answer.callbacks) || [];
-    } catch (error) {
-      if (error.status === 404 || error.status === 405) callbacksAvailable = false; else throw error;
-    }
+    if (!await Hotline.hasCallbacks()) { callbacks = []; return; }
+    const views = await get('/api/callbacks?status=pending&limit=200');
+    callbacks = views.map((v) => v.callback);
   }
 
   let reads = 0;
@@ -142,5 +140,7 @@ Hotline.start(async (app) => {
 
   await refresh();
   setInterval(tick, 1000);
+  // Callbacks fall due by the clock, not by a change anyone writes; and a lost notice must not leave the board stale.
+  setInterval(() => refresh().catch(Hotline.fail), 15000);
   Hotline.live(() => refresh().catch(Hotline.fail));
 });

@@ -174,6 +174,25 @@ const Hotline = (() => {
       actions.length ? el('div', { class: 'actions' }, actions) : null);
   }
 
+  // Features that live on their own branches answer 404 until they are installed; the pages ask once.
+  const features = {};
+  function hasFeature(name, probe) {
+    features[name] = features[name] || get(probe).then(() => true, (error) => {
+      if (error.status === 404 || error.status === 405) return false;
+      delete features[name]; // ask again next time
+      throw error;
+    });
+    return features[name];
+  }
+  const hasCallbacks = () => hasFeature('callbacks', '/api/callbacks?limit=1');
+
+  // "+86*******0001": enough to tell callers apart on a shared screen.
+  function mask(phone) {
+    if (!phone || phone.length <= 6) return phone || '';
+    const head = phone.startsWith('+') ? 3 : 2;
+    return phone.slice(0, head) + '*'.repeat(phone.length - head - 4) + phone.slice(-4);
+  }
+
   let meta = null;
   async function choices() {
     meta = meta || await get('/api/console/meta');
@@ -193,6 +212,6 @@ const Hotline = (() => {
 
   return {
     me, language, t, term, el, append, replace, api, get, post, put, live, now, syncClock, duration, when, toast, fail, act,
-    section, table, badge, urgencyBadge, flagList, select, choices, start, voicemailCard,
+    section, table, badge, urgencyBadge, flagList, select, choices, start, voicemailCard, hasCallbacks, mask,
   };
 })();

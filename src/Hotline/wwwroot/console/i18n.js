@@ -16,7 +16,7 @@ const I18N = (() => {
       'board.urgentNeeds': 'Urgent needs to acknowledge', 'board.noUrgent': 'No urgent need is waiting for acknowledgement.',
       'board.staff': 'On duty now', 'board.noStaff': 'Nobody is on duty.', 'board.available': 'available',
       'board.onCall': 'on a call', 'board.ringing': 'phone ringing', 'board.callbacks': 'Due callbacks',
-      'board.noCallbacks': 'No callback is due.', 'board.counts': '{open} open needs · {unheard} unheard voicemails',
+      'board.noCallbacks': 'No callback is due.', 'board.attempts': '{count} tries', 'board.counts': '{open} open needs · {unheard} unheard voicemails',
       'board.live': 'live', 'board.offline': 'reconnecting…',
       'need.acknowledge': 'Acknowledge', 'need.left': '{time} left', 'need.overdue': 'overdue {time}',
       'need.reference': 'Reference', 'need.category': 'Category', 'need.urgency': 'Urgency', 'need.status': 'Status',

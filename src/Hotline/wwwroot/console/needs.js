@@ -43,7 +43,7 @@ Hotline.start(async (app) => {
 
 async function showNeed(app, id) {
   const { el, replace, t, term, get, post, act, section, when, table, duration, now } = Hotline;
-  const [meta, staff] = await Promise.all([Hotline.choices(), get('/api/staff')]);
+  const [meta, staff, callbacks] = await Promise.all([Hotline.choices(), get('/api/staff'), Hotline.hasCallbacks()]);
   let countdown = null;
 
   function json(details) {
@@ -96,6 +96,15 @@ async function showNeed(app, id) {
       const resolve = el('button', { class: 'resolve' }, t('need.resolve'));
       resolve.addEventListener('click', () => change(resolve, 'resolve', { outcome: outcome.value, note: resolveNote.value }));
       actions.push(el('div', { class: 'group' }, el('span', { class: 'label' }, t('need.resolve')), outcome, resolveNote, resolve));
+    }
+    if (open && callbacks) {
+      const call = el('button', { class: 'call-back' }, t('vm.callBack'));
+      call.addEventListener('click', () => act(call, async () => {
+        await post('/api/callbacks', { phone: n.phone, needId: n.id });
+        Hotline.toast(t('vm.callbackQueued'));
+        await render();
+      }));
+      actions.push(call);
     }
     const note = el('textarea', { name: 'note', rows: 2, maxlength: 4000, placeholder: t('need.note') });
     const addNote = el('button', { class: 'add-note' }, t('need.addNote'));

@@ -2,7 +2,7 @@
 // The voicemail inbox: unheard first (oldest first: working order), then what was heard in the last week.
 Hotline.start(async (app) => {
   const { el, replace, t, term, get, post, act, section } = Hotline;
-  const meta = await Hotline.choices();
+  const [meta, callbacks] = await Promise.all([Hotline.choices(), Hotline.hasCallbacks()]);
   const list = el('div', { id: 'voicemails' });
   replace(app, section(t('nav.voicemails'), list));
 
@@ -26,6 +26,14 @@ Hotline.start(async (app) => {
         await refresh();
       }));
       items.push(category, make);
+    }
+    if (callbacks) {
+      const call = el('button', { class: 'call-back' }, t('vm.callBack'));
+      call.addEventListener('click', () => act(call, async () => {
+        await post('/api/callbacks', { phone: v.callerPhone, needId: v.needId });
+        Hotline.toast(t('vm.callbackQueued'));
+      }));
+      items.push(call);
     }
     return items;
   }
