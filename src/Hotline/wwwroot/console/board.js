@@ -74,7 +74,7 @@ Hotline.start(async (app) => {
         el('span', { class: 'name' }, s.displayName),
         el('span', { class: 'role' }, term('role', s.role)),
         el('span', { class: 'activity' }, t('board.' + doing)),
-        s.dutyChangedAt ? el('span', { class: 'clock wait', dataset: { since: s.dutyChangedAt } }) : null);
+        s.dutyChangedAt ? el('span', { class: 'clock duty', dataset: { since: s.dutyChangedAt } }) : null);
     })));
   }
 
@@ -129,6 +129,9 @@ Hotline.start(async (app) => {
     const at = now();
     for (const clock of document.querySelectorAll('.clock.wait')) {
       clock.textContent = t('board.waited', { time: duration(at - Date.parse(clock.dataset.since)) });
+    }
+    for (const clock of document.querySelectorAll('.clock.duty')) {
+      clock.textContent = t('board.dutyFor', { time: duration(at - Date.parse(clock.dataset.since)) });
     }
     for (const clock of document.querySelectorAll('.clock.countdown')) {
       const left = Date.parse(clock.dataset.deadline) - at;
