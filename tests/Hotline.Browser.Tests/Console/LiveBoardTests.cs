@@ -66,8 +66,9 @@ public sealed class LiveBoardTests(ConsoleApp app) : ConsoleTest(app)
         await Expect(page.Locator($"#urgent-needs [data-need-id='{needId}']")).ToHaveCountAsync(0);
         await Expect(rows).ToHaveCountAsync(1);
         Assert.Equal("acknowledged", await ScalarAsync<string>("SELECT status FROM needs WHERE id = @id", new { id = long.Parse(needId!) }));
-        Assert.Equal("staff:bo", await ScalarAsync<string>(
-            "SELECT actor FROM audit_log WHERE entity = 'need' AND entity_id = @id AND action = 'acknowledged'", new { id = long.Parse(needId!) }));
+        Assert.Equal("bo", await ScalarAsync<string>(
+            "SELECT s.username FROM audit_log a JOIN staff s ON s.id = a.staff_id WHERE a.entity = 'need' AND a.entity_id = @id AND a.action = 'acknowledged'",
+            new { id = long.Parse(needId!) }));
     }
 
     [Fact]

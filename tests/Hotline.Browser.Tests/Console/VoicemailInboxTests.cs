@@ -58,9 +58,14 @@ public sealed class VoicemailInboxTests(ConsoleApp app) : ConsoleTest(app)
     public async Task A_voicemail_without_a_need_becomes_one()
     {
         await App.AddStaffAsync("cy", "operator");
-        await Phone.LeaveVoicemailAsync("RE0000000000000000000000000000003", "We have no food left.");
-        // A voicemail that came without a need (as after a lost menu step).
-        await ExecuteAsync("UPDATE voicemails SET need_id = NULL; UPDATE messages SET need_id = NULL; DELETE FROM audit_log; DELETE FROM needs");
+        // A voicemail that came without a need (as one recorded before needs were opened for every message).
+        await ExecuteAsync(
+            """
+            INSERT INTO calls (call_sid, direction, from_phone, to_phone, stage, status, started_at)
+            VALUES ('CA_no_need', 'inbound', '+8613800000033', '+8621000000000', 'voicemail', 'completed', now());
+            INSERT INTO voicemails (call_id, recording_sid, duration_seconds, transcript, transcription_status)
+            VALUES ((SELECT id FROM calls), 'RE0000000000000000000000000000003', 9, 'We have no food left.', 'completed');
+            """);
         var page = await App.SignedInPageAsync("cy");
         await page.GotoAsync("/voicemails");
         var card = page.Locator("[data-recording-sid=RE0000000000000000000000000000003]");
