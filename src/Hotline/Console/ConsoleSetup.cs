@@ -1,5 +1,6 @@
 using Hotline.Staff;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication.Cookies;
 
 // The namespace is not Hotline.Console: that would hide System.Console from all code under Hotline.
 namespace Hotline.OperatorConsole;
@@ -7,6 +8,7 @@ namespace Hotline.OperatorConsole;
 public static class ConsoleSetup
 {
     public const string CsrfHeader = "X-CSRF-TOKEN";
+    public const string BackgroundHeader = "X-Hotline-Background";
 
     public static WebApplicationBuilder AddConsole(this WebApplicationBuilder builder)
     {
@@ -18,6 +20,19 @@ public static class ConsoleSetup
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.Cookie.HttpOnly = true;
         });
+        // "Expires after inactivity" means a person's inactivity: the board's own re-reads (after a live notice, every
+        // few seconds) and the live stream do not keep a session alive, only what staff do.
+        services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, cookie =>
+            cookie.Events.OnCheckSlidingExpiration = context =>
+            {
+                var request = context.Request;
+                if (request.Path.StartsWithSegments("/api/live") || request.Headers.ContainsKey(BackgroundHeader))
+                {
+                    context.ShouldRenew = false;
+                }
+
+                return Task.CompletedTask;
+            });
         services.AddSingleton<CsrfFilter>();
         services.AddSingleton<LiveFeed>();
         services.AddHostedService<LiveListener>();

@@ -1,11 +1,13 @@
 using Dapper;
 using Hotline.Staff;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
 using Npgsql;
 
@@ -29,6 +31,9 @@ public sealed class ConsoleApp : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
     public FakeTwilioApi TwilioApi { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+
+    // The clock of the session cookies only, so a test can let half an hour pass.
+    public FakeTimeProvider SessionClock { get; } = new(DateTimeOffset.UtcNow);
 
     // Where the tests leave a screenshot of each page (copied by hand into docs/screenshots when they change).
     public static string ScreenshotFolder { get; } =
@@ -59,6 +64,9 @@ public sealed class ConsoleApp : IAsyncLifetime
             {
                 host.UseSetting(key, value);
             }
+
+            host.ConfigureServices(services => services.PostConfigure<CookieAuthenticationOptions>(
+                CookieAuthenticationDefaults.AuthenticationScheme, cookie => cookie.TimeProvider = SessionClock));
         });
         factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();

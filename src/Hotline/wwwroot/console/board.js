@@ -96,18 +96,18 @@ Hotline.start(async (app) => {
     })));
   }
 
-  async function loadCallbacks() {
+  async function loadCallbacks(background) {
     if (!await Hotline.hasCallbacks()) { callbacks = []; return; }
-    const views = await get('/api/callbacks?status=pending&limit=200');
+    const views = await (background ? Hotline.read : get)('/api/callbacks?status=pending&limit=200');
     callbacks = views.map((v) => v.callback);
   }
 
   let reads = 0;
   let shown = '';
-  async function refresh() {
-    const read = ++reads;
-    const [next] = await Promise.all([get('/api/board'), loadCallbacks()]);
-    if (read !== reads) return; // a later read is on its way; never draw an older board over a newer one
+  async function refresh(background) {
+    const ticket = ++reads;
+    const [next] = await Promise.all([(background ? Hotline.read : get)('/api/board'), loadCallbacks(background)]);
+    if (ticket !== reads) return; // a later read is on its way; never draw an older board over a newer one
     syncClock(next.now);
     const text = JSON.stringify([{ ...next, now: null }, callbacks]);
     if (text === shown) return;
@@ -144,6 +144,6 @@ Hotline.start(async (app) => {
   await refresh();
   setInterval(tick, 1000);
   // Callbacks fall due by the clock, not by a change anyone writes; and a lost notice must not leave the board stale.
-  setInterval(() => refresh().catch(Hotline.fail), 15000);
-  Hotline.live(() => refresh().catch(Hotline.fail));
+  setInterval(() => refresh(true).catch(Hotline.fail), 15000);
+  Hotline.live(() => refresh(true).catch(Hotline.fail));
 });

@@ -49,8 +49,11 @@ const Hotline = (() => {
     constructor(status, message) { super(message); this.status = status; }
   }
 
-  async function api(method, path, payload) {
+  // background: a read the page does by itself (after a live notice, on a timer); it does not count as activity,
+  // so an unattended page still lets its session expire.
+  async function api(method, path, payload, background) {
     const headers = { Accept: 'application/json' };
+    if (background) headers['X-Hotline-Background'] = '1';
     if (method !== 'GET') headers['X-CSRF-TOKEN'] = csrf();
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, {
@@ -69,6 +72,7 @@ const Hotline = (() => {
   }
 
   const get = (path) => api('GET', path);
+  const read = (path) => api('GET', path, undefined, true);
   const post = (path, payload) => api('POST', path, payload ?? {});
   const put = (path, payload) => api('PUT', path, payload);
 
@@ -140,7 +144,7 @@ const Hotline = (() => {
       const s = state();
       if (s) { s.textContent = t('board.offline'); s.className = 'live-state off'; }
       // The stream ends when the session does: a 401 here means the login has expired.
-      try { await get('/api/auth/me'); } catch (error) { if (error.status === 401) source.close(); }
+      try { await read('/api/auth/me'); } catch (error) { if (error.status === 401) source.close(); }
     });
     return source;
   }
@@ -211,7 +215,7 @@ const Hotline = (() => {
   if (body.dataset.page === 'forbidden') start(() => {});
 
   return {
-    me, language, t, term, el, append, replace, api, get, post, put, live, now, syncClock, duration, when, toast, fail, act,
+    me, language, t, term, el, append, replace, api, get, read, post, put, live, now, syncClock, duration, when, toast, fail, act,
     section, table, badge, urgencyBadge, flagList, select, choices, start, voicemailCard, hasCallbacks, mask,
   };
 })();

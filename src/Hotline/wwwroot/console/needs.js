@@ -14,8 +14,8 @@ Hotline.start(async (app) => {
       el('thead', {}, el('tr', {}, ['need.reference', 'need.urgency', 'need.category', 'need.status', 'need.caller', 'need.deadline', 'need.assigned']
         .map((k) => el('th', {}, t(k))))), rows))));
 
-  async function refresh() {
-    const needs = await get('/api/needs/board' + (closed ? '?closed=true' : ''));
+  async function refresh(background) {
+    const needs = await (background ? Hotline.read : get)('/api/needs/board' + (closed ? '?closed=true' : ''));
     replace(rows, needs.length === 0 ? el('tr', {}, el('td', { colspan: 7, class: 'empty' }, t('need.empty'))) : needs.map((n) =>
       el('tr', { class: 'urgency-' + n.urgency, dataset: { needId: n.id } },
         el('td', {}, el('a', { href: '/needs/' + n.id }, n.reference)),
@@ -38,7 +38,7 @@ Hotline.start(async (app) => {
 
   await refresh();
   setInterval(tick, 1000);
-  Hotline.live((tables) => { if (tables.has('needs') || tables.has('staff') || tables.has('*')) refresh().catch(Hotline.fail); });
+  Hotline.live((tables) => { if (tables.has('needs') || tables.has('staff') || tables.has('*')) refresh(true).catch(Hotline.fail); });
 });
 
 async function showNeed(app, id) {
@@ -62,8 +62,8 @@ async function showNeed(app, id) {
   }
 
   let shown = '';
-  async function render() {
-    const d = await get('/api/needs/' + id);
+  async function render(background) {
+    const d = await (background ? Hotline.read : get)('/api/needs/' + id);
     // A notice about a change this page already shows (its own, usually) must not throw away what is being chosen.
     const text = JSON.stringify(d);
     if (text === shown) return;
@@ -157,6 +157,6 @@ async function showNeed(app, id) {
   Hotline.live((tables) => {
     const typing = document.activeElement && ['TEXTAREA', 'INPUT', 'SELECT'].includes(document.activeElement.tagName);
     const playing = [...app.querySelectorAll('audio')].some((a) => !a.paused && !a.ended);
-    if (!typing && !playing && ['needs', 'need_notes', 'voicemails', 'callbacks', 'escalations', '*'].some((x) => tables.has(x))) render().catch(Hotline.fail);
+    if (!typing && !playing && ['needs', 'need_notes', 'voicemails', 'callbacks', 'escalations', '*'].some((x) => tables.has(x))) render(true).catch(Hotline.fail);
   });
 }

@@ -31,8 +31,8 @@ Hotline.start(async (app) => {
   }
 
   let shown = '';
-  async function render() {
-    const o = await get('/api/supervisor/overview');
+  async function render(background) {
+    const o = await (background ? Hotline.read : get)('/api/supervisor/overview');
     // The same figures again (the window moved, nothing else did): leave the page, and anything being edited, alone.
     const text = JSON.stringify({ ...o, since: null, until: null });
     if (text === shown) return;
@@ -66,7 +66,7 @@ Hotline.start(async (app) => {
     timer = setTimeout(() => {
       timer = null;
       const editing = document.activeElement && ['INPUT', 'SELECT'].includes(document.activeElement.tagName);
-      if (!editing) render().catch(Hotline.fail);
+      if (!editing) render(true).catch(Hotline.fail);
     }, 2000);
   });
 });

@@ -42,10 +42,10 @@ Hotline.start(async (app) => {
   let waiting = false;
   const playing = () => [...list.querySelectorAll('audio')].some((a) => !a.paused && !a.ended);
   let shown = '';
-  async function refresh() {
+  async function refresh(background) {
     if (playing()) { waiting = true; return; }
     waiting = false;
-    const voicemails = await get('/api/voicemails');
+    const voicemails = await (background ? Hotline.read : get)('/api/voicemails');
     if (playing()) { waiting = true; return; }
     // Nothing new (a notice about someone else's change, or this page's own): keep what is on screen, choices and all.
     const text = JSON.stringify(voicemails);
@@ -58,11 +58,11 @@ Hotline.start(async (app) => {
       // Listening to the end counts as hearing it.
       const audio = card.querySelector('audio');
       audio.addEventListener('ended', () => markHeard(v, card.querySelector('.mark-heard')));
-      audio.addEventListener('pause', () => { if (waiting) refresh().catch(Hotline.fail); });
+      audio.addEventListener('pause', () => { if (waiting) refresh(true).catch(Hotline.fail); });
       return card;
     }));
   }
 
   await refresh();
-  Hotline.live((tables) => { if (tables.has('voicemails') || tables.has('needs') || tables.has('*')) refresh().catch(Hotline.fail); });
+  Hotline.live((tables) => { if (tables.has('voicemails') || tables.has('needs') || tables.has('*')) refresh(true).catch(Hotline.fail); });
 });
