@@ -119,4 +119,20 @@ public sealed class LiveBoardTests(ConsoleApp app) : ConsoleTest(app)
         await Expect(page.Locator("#urgent-needs button.ack")).ToHaveTextAsync("确认");
         await ConsoleApp.ScreenshotAsync(page, "board-zh");
     }
+
+    [Fact]
+    public async Task The_board_fits_a_tablet_held_upright()
+    {
+        await App.AddStaffAsync("gu", "operator", onDuty: true);
+        await Phone.AskForAsync("1");
+        await Phone.AskForAsync("3");
+        var page = await BoardAsync("gu");
+        await page.SetViewportSizeAsync(820, 1180);
+
+        await Expect(page.Locator("#urgent-needs .row")).ToHaveCountAsync(1);
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the board scrolls sideways");
+        var button = await page.Locator("#take-next").BoundingBoxAsync();
+        Assert.True(button!.Height >= 44, $"take next call is {button.Height}px tall");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleApp.ScreenshotFolder, "board-tablet.png") });
+    }
 }
