@@ -3,9 +3,12 @@ using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
+using Hotline.Reports;
+using Hotline.Residents;
 using Hotline.Staff;
 using Hotline.Telephony;
 using Hotline.Voicemails;
+using Hotline.Wellness;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,11 +22,20 @@ if (args.FirstOrDefault() == "migrate")
     return;
 }
 
+if (args.FirstOrDefault() == ImportResidentsCommand.Name)
+{
+    Environment.ExitCode = await ImportResidentsCommand.RunAsync(builder.Configuration, args[1..]);
+    return;
+}
+
 builder.AddDatabase();
 builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
+builder.AddResidents();
+builder.AddWellness();
+builder.AddReports();
 
 var app = builder.Build();
 
@@ -42,13 +54,17 @@ app.MapGroup("/twilio")
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
+    .MapWellnessWebhooks()
     .MapBenchmarkWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
-    .MapRecordingAudio();
+    .MapRecordingAudio()
+    .MapResidents()
+    .MapWellness()
+    .MapReports();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 
 app.Run();

@@ -24,6 +24,9 @@ public sealed record Call
     public string? NeedUrgency { get; init; }
 
     public string? KnownLanguage => Language ?? ResidentLanguage;
+
+    // The resident's end of the call: the caller of an inbound call, the called party of one we placed.
+    public string ResidentPhone => Direction == "inbound" ? FromPhone : ToPhone;
 }
 
 public static class CallStage

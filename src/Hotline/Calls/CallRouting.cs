@@ -29,7 +29,7 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
         // Every message left gets a reference code, so a caller who never got through the menu gets a need too.
         var need = step.Call.NeedId is null
             ? await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
-                "voicemail", NeedPolicy.OtherCategory, step.Call.FromPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now)
+                "voicemail", NeedPolicy.OtherCategory, step.Call.ResidentPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now)
             : null;
         if (need is not null)
         {

@@ -58,4 +58,6 @@ public sealed class LanguagePrompts
     public string SmsReceived { get; set; } = "";
     public string VoicemailSms { get; set; } = "";
     public string Goodbye { get; set; } = "";
+    public string WellnessPrompt { get; set; } = "";
+    public string WellnessThanks { get; set; } = "";
 }
