@@ -63,13 +63,22 @@ public sealed class WellnessCallTests(HotlineFixture fixture) : HotlineTest(fixt
         return (checkId, phone);
     }
 
-    // Places the check's next attempt as its job would, and picks the call up as the resident.
+    // An attempt as the call job leaves it once Twilio took the call: the check is calling and its call row is queued
+    // (so neither the delivery job nor the sandbox plays it; the test speaks for Twilio).
     async Task<WellnessLine> RingAsync(long checkId, string phone)
     {
-        await ExecuteAsync("UPDATE wellness_checks SET next_attempt_at = now() - interval '1 second' WHERE id = @checkId AND status = 'pending'", new { checkId });
-        Assert.Null(await Calls.PlaceAttemptAsync(checkId, CancellationToken.None));
-        var attempt = await ScalarAsync<int>("SELECT attempts FROM wellness_checks WHERE id = @checkId", new { checkId });
-        var callId = await ScalarAsync<long>("SELECT id FROM calls WHERE dedupe_key = @key", new { key = WellnessNeeds.CallKey(checkId, attempt) });
+        await using var conn = await Db.OpenConnectionAsync();
+        var attempt = await conn.ExecuteScalarAsync<int>("SELECT attempts + 1 FROM wellness_checks WHERE id = @checkId", new { checkId });
+        var callId = await conn.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO calls (direction, dedupe_key, from_phone, to_phone, resident_id, purpose, twiml_path, status, stage, started_at, updated_at)
+            VALUES ('outbound-api', @key, '+8621000000000', @phone, (SELECT id FROM residents WHERE phone = @phone), 'wellness',
+                    '/twilio/voice/wellness?check=' || @checkId, 'queued', 'outbound', now(), now())
+            RETURNING id
+            """, new { key = WellnessNeeds.CallKey(checkId, attempt), phone, checkId });
+        await conn.ExecuteAsync(
+            "UPDATE wellness_checks SET status = 'calling', attempts = @attempt, call_id = @callId, next_attempt_at = NULL WHERE id = @checkId",
+            new { checkId, attempt, callId });
         return new WellnessLine(Twilio, phone, checkId, callId);
     }
 
@@ -152,6 +161,8 @@ public sealed class WellnessCallTests(HotlineFixture fixture) : HotlineTest(fixt
         var sms = await RowAsync<(string To, string Body)>("SELECT to_phone, body FROM messages WHERE purpose = 'reference_code'");
         Assert.Equal(phone, sms.To);
         Assert.Contains(reference, sms.Body);
+        var received = await Eventually.WaitForAsync(() => Task.FromResult(Fixture.Sandbox.Phones.MessagesTo(phone)), m => m.Count > 0);
+        Assert.Contains(reference, Assert.Single(received).Body);
         Assert.Equal("needs_help", (await CheckAsync(checkId)).Status);
     }
 
