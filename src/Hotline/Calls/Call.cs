@@ -25,7 +25,7 @@ public sealed record Call
 
     public string? KnownLanguage => Language ?? ResidentLanguage;
 
-    // The resident's end of the call: the caller of an inbound call, the called party of one we placed.
+    // The resident's end of the call: who called us, or whom we called.
     public string ResidentPhone => Direction == "inbound" ? FromPhone : ToPhone;
 }
 

@@ -78,10 +78,10 @@ public sealed record HourCount(string Hour, int Calls);
 
 public sealed record DailyReport(string Day, DateTime GeneratedAt, DailyFigures Figures);
 
-// The resolutions that the report names (the console offers them when a need is resolved).
+// The resolutions that the report names, as the console's need desk records them.
 public static class Resolutions
 {
     public const string TripArranged = "trip_arranged";
     public const string MedicineDelivered = "medicine_delivered";
-    public const string FoodParcelDelivered = "food_parcel_delivered";
+    public const string FoodParcelDelivered = "food_delivered";
 }

@@ -85,7 +85,8 @@ public sealed class DailyReportStore
             TimeZone = zone.Id,
             Calls = calls,
             Voicemails = voicemails,
-            // TODO(callbacks): count callbacks made and completed from the callbacks tables once that feature lands.
+            // TODO(callbacks): once the callbacks tables are on main, Made = callback_attempts started in the period and
+            // Completed = callbacks closed as completed in it. Until then both stay null ("not counted", not "none").
             Callbacks = new CallbackFigures(),
             Needs = new NeedFigures
             {

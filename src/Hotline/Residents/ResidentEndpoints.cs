@@ -22,8 +22,6 @@ public static class ResidentEndpoints
         return api;
     }
 
-    public sealed record ResidentDetail(Resident Resident, ResidentHistory History);
-
     static async Task<Results<Ok<IReadOnlyList<Resident>>, ProblemHttpResult>> Search(
         string? q, string? flag, int? limit, ResidentStore residents, Phones phones, ResidentVocabulary vocabulary, CancellationToken ct)
     {
@@ -48,7 +46,7 @@ public static class ResidentEndpoints
             return TypedResults.NotFound();
         }
 
-        return TypedResults.Ok(new ResidentDetail(resident, await residents.HistoryAsync(resident, 50, ct)));
+        return TypedResults.Ok(await residents.DetailAsync(resident, 100, ct));
     }
 
     static async Task<Results<Ok<Resident>, NotFound, ProblemHttpResult>> Update(

@@ -20,8 +20,10 @@ public sealed partial class ResidentVocabulary(IOptions<ResidentOptions> residen
     [GeneratedRegex("^[a-z][a-z0-9_]{0,39}$")]
     public static partial Regex FlagPattern();
 
-    public IReadOnlyList<string> Flags =>
-        residents.Value.Flags.Concat(needs.Value.RaisingFlags).Concat(wellness.Value.Flags).Distinct().Order(StringComparer.Ordinal).ToList();
+    readonly Lazy<IReadOnlyList<string>> flags = new(() =>
+        residents.Value.Flags.Concat(needs.Value.RaisingFlags).Concat(wellness.Value.Flags).Distinct().Order(StringComparer.Ordinal).ToList());
+
+    public IReadOnlyList<string> Flags => flags.Value;
 
     public IReadOnlyList<string> Languages => ivr.Value.Languages.Keys.ToList();
 

@@ -39,8 +39,18 @@ public sealed record ResidentWellnessCheck
     public string? LastResult { get; init; }
 }
 
-public sealed record ResidentHistory(
-    IReadOnlyList<ResidentCall> Calls, IReadOnlyList<ResidentNeed> Needs, IReadOnlyList<ResidentWellnessCheck> WellnessChecks);
+public sealed record ResidentMessage
+{
+    public string Direction { get; init; } = "";
+    public string Body { get; init; } = "";
+    public string Status { get; init; } = "";
+    public DateTime CreatedAt { get; init; }
+}
+
+// A resident and what happened with them, newest first.
+public sealed record ResidentDetail(
+    Resident Resident, IReadOnlyList<ResidentCall> Calls, IReadOnlyList<ResidentNeed> Needs, IReadOnlyList<ResidentMessage> Messages,
+    IReadOnlyList<ResidentWellnessCheck> WellnessChecks);
 
 // Changes from the console; null leaves a field as it is, "" (or no flags) clears it.
 public sealed record ResidentChanges(
@@ -75,7 +85,7 @@ public sealed class ResidentStore(NpgsqlDataSource db)
         return await conn.QuerySingleOrDefaultAsync<Resident>(new CommandDefinition("SELECT * FROM residents WHERE id = @id", new { id }, cancellationToken: ct));
     }
 
-    public async Task<ResidentHistory> HistoryAsync(Resident resident, int limit, CancellationToken ct)
+    public async Task<ResidentDetail> DetailAsync(Resident resident, int limit, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var args = new { resident.Id, resident.Phone, limit };
@@ -94,10 +104,17 @@ public sealed class ResidentStore(NpgsqlDataSource db)
             ORDER BY created_at DESC, id DESC
             LIMIT @limit
             """, args, cancellationToken: ct));
+        var messages = await conn.QueryAsync<ResidentMessage>(new CommandDefinition(
+            """
+            SELECT direction, body, status, created_at FROM messages
+            WHERE resident_id = @Id OR from_phone = @Phone OR to_phone = @Phone
+            ORDER BY created_at DESC, id DESC
+            LIMIT @limit
+            """, args, cancellationToken: ct));
         var checks = await conn.QueryAsync<ResidentWellnessCheck>(new CommandDefinition(
             "SELECT id, day, status, attempts, last_result FROM wellness_checks WHERE resident_id = @Id ORDER BY day DESC LIMIT @limit",
             args, cancellationToken: ct));
-        return new ResidentHistory(calls.AsList(), needs.AsList(), checks.AsList());
+        return new ResidentDetail(resident, calls.AsList(), needs.AsList(), messages.AsList(), checks.AsList());
     }
 
     // The change and its audit entry (what was, what is) commit together.

@@ -73,7 +73,6 @@ public static class WellnessEndpoints
 
                     await step.RecordAsync("wellness_help", "pressed 2", $"wellness_answer:{step.Call.CallSid}");
                     await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
-                    // TODO(escalations): as for the home-visit need, start the ladder here unless NeedStore does it for every urgent need.
                     return await routing.ToOperatorsAsync(step, need);
                 default:
                     await step.RecordAsync("wellness_no_choice", VoiceEndpoints.Describe(digits));

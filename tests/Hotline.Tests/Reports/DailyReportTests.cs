@@ -39,7 +39,7 @@ public sealed class DailyReportTests(HotlineFixture fixture) : HotlineTest(fixtu
         Assert.Equal(7, f.Needs.Opened);
         Assert.Equal(new Dictionary<string, int> { ["food"] = 1, ["medicine"] = 2, ["urgent_medical"] = 4 }, f.Needs.OpenedByCategory);
         Assert.Equal(5, f.Needs.Resolved);
-        Assert.Equal(new Dictionary<string, int> { ["food_parcel_delivered"] = 1, ["medicine_delivered"] = 1, ["referred"] = 1, ["trip_arranged"] = 2 },
+        Assert.Equal(new Dictionary<string, int> { ["food_delivered"] = 1, ["medicine_delivered"] = 1, ["referred"] = 1, ["trip_arranged"] = 2 },
             f.Needs.ResolvedByOutcome);
         Assert.Equal((2, 1, 1), (f.Needs.TripsArranged, f.Needs.MedicineDelivered, f.Needs.FoodParcelsDelivered));
         Assert.Equal(4, f.AnswerTimes.Calls);
@@ -187,10 +187,10 @@ public sealed class DailyReportTests(HotlineFixture fixture) : HotlineTest(fixtu
         await Need(23.95, "urgent_medical", "urgent", 5);
         await Need(4, "medicine", "high", 30, ackedAfterMinutes: 10, resolvedHoursIn: 9, resolution: "medicine_delivered");
         await Need(5, "medicine", "high", 30, ackedAfterMinutes: 10, resolvedHoursIn: 10, resolution: "referred");
-        await Need(6, "food", "normal", 120, ackedAfterMinutes: 60, resolvedHoursIn: 20, resolution: "food_parcel_delivered");
+        await Need(6, "food", "normal", 120, ackedAfterMinutes: 60, resolvedHoursIn: 20, resolution: "food_delivered");
         // Opened the day before; resolved in the period (counts as resolved, not opened), and one resolved after it.
         await Need(-5, "urgent_medical", "urgent", 5, ackedAfterMinutes: 1, resolvedHoursIn: 2, resolution: "trip_arranged");
-        await Need(-6, "food", "normal", 120, ackedAfterMinutes: 1, resolvedHoursIn: 25, resolution: "food_parcel_delivered");
+        await Need(-6, "food", "normal", 120, ackedAfterMinutes: 1, resolvedHoursIn: 25, resolution: "food_delivered");
 
         var statuses = new[] { "well", "well", "needs_help", "not_reached", "called_in", "well" };
         for (var i = 0; i < statuses.Length; i++)

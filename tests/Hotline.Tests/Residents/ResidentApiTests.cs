@@ -54,14 +54,15 @@ public sealed class ResidentApiTests(HotlineFixture fixture) : HotlineTest(fixtu
         using var client = await OperatorAsync();
         var id = await ScalarAsync<long>("SELECT id FROM residents WHERE phone = '+8613800138001'");
 
-        var detail = await client.GetFromJsonAsync<ResidentEndpoints.ResidentDetail>($"/api/residents/{id}");
+        var detail = await client.GetFromJsonAsync<ResidentDetail>($"/api/residents/{id}");
 
         Assert.Equal("Wang Fang", detail!.Resident.Name);
-        var call = Assert.Single(detail.History.Calls);
+        var call = Assert.Single(detail.Calls);
         Assert.Equal(caller.CallSid, call.CallSid);
-        var need = Assert.Single(detail.History.Needs);
+        var need = Assert.Single(detail.Needs);
         Assert.Equal(("medicine", "urgent"), (need.Category, need.Urgency));
         Assert.Equal(call.NeedReference, need.Reference);
+        Assert.Empty(detail.WellnessChecks);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/residents/999999")).StatusCode);
     }
 
