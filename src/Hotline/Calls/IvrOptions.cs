@@ -58,4 +58,8 @@ public sealed class LanguagePrompts
     public string SmsReceived { get; set; } = "";
     public string VoicemailSms { get; set; } = "";
     public string Goodbye { get; set; } = "";
+    public string DegradedVoicemail { get; set; } = "";
+    public string DegradedThanks { get; set; } = "";
+    public string DegradedSms { get; set; } = "";
+    public string QueuePleaseHold { get; set; } = "";
 }
