@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dapper;
 using Hotline.Needs;
+using Hotline.Residents;
 using Hotline.Staff;
 using Hotline.Telephony;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,9 +28,9 @@ public static class BoardEndpoints
         IReadOnlyList<string> Categories, IReadOnlyList<string> Urgencies, IReadOnlyList<string> Outcomes, IReadOnlyList<string> Flags, IReadOnlyList<string> Languages);
 
     // The choices the pages offer, from the same lists the API checks against.
-    static Ok<ConsoleMeta> Meta(IOptions<NeedOptions> needs) => TypedResults.Ok(new ConsoleMeta(
+    static Ok<ConsoleMeta> Meta(IOptions<NeedOptions> needs, ResidentVocabulary residents) => TypedResults.Ok(new ConsoleMeta(
         needs.Value.Categories.OrderBy(c => c.Value.Digit).Select(c => c.Key).ToList(), Urgency.Order, NeedDeskEndpoints.Outcomes,
-        ResidentEndpoints.Flags, Languages));
+        residents.Flags, residents.Languages));
 
     static async Task<Ok<BoardView>> Board(ClaimsPrincipal user, BoardStore board, TimeProvider clock, CancellationToken ct) =>
         TypedResults.Ok(await board.ReadAsync(user.StaffId(), clock.GetUtcNow().UtcDateTime, ct));

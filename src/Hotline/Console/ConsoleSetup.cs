@@ -85,7 +85,6 @@ public static class ConsoleSetup
         BoardEndpoints.Map(api);
         InboxEndpoints.Map(api);
         NeedDeskEndpoints.Map(api);
-        ResidentEndpoints.Map(api);
         SupervisorEndpoints.Map(api);
         return api;
     }

@@ -29,73 +29,20 @@ public static class SupervisorEndpoints
         public DateTime? DutyChangedAt { get; init; }
     }
 
-    public sealed record Figures
-    {
-        public int CallsReceived { get; init; }
-        public int Answered { get; init; }
-        public int AbandonedInMenu { get; init; }
-        public int AbandonedInQueue { get; init; }
-        public int Missed { get; init; }
-        public int Voicemails { get; init; }
-        public int CallbacksRequested { get; init; }
-        public double? MedianAnswerSeconds { get; init; }
-        public double? P90AnswerSeconds { get; init; }
-        public int UrgentNeeds { get; init; }
-        public int UrgentAcknowledgedInTime { get; init; }
-        public int UrgentDeadlinesDue { get; init; }
-        public int NeedsResolved { get; init; }
-    }
-
-    public sealed record CategoryCount
-    {
-        public string Category { get; init; } = "";
-        public int Opened { get; init; }
-        public int Resolved { get; init; }
-    }
-
-    public sealed record OverviewView(
-        DateTime Since, DateTime Until, Figures Figures, IReadOnlyList<CategoryCount> NeedsByCategory,
-        IReadOnlyList<StaffRow> Staff, IReadOnlyList<JsonElement> OpenEscalations, IReadOnlyList<BoardNeed> OverdueNeeds);
+    // The day's figures come from the reports feature (GET /api/reports/last24h); this is what a supervisor acts on.
+    public sealed record OverviewView(IReadOnlyList<StaffRow> Staff, IReadOnlyList<JsonElement> OpenEscalations, IReadOnlyList<BoardNeed> OverdueNeeds);
 
     static async Task<Ok<OverviewView>> Overview(NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         var until = clock.GetUtcNow().UtcDateTime;
-        var since = until.AddHours(-24);
         await using var conn = await db.OpenConnectionAsync(ct);
-        var figures = await conn.QuerySingleAsync<Figures>(new CommandDefinition(
-            """
-            WITH inbound AS (SELECT * FROM calls WHERE direction = 'inbound' AND started_at >= @since AND started_at < @until),
-                 urgent AS (SELECT * FROM needs WHERE urgency = 'urgent' AND created_at >= @since AND created_at < @until)
-            SELECT
-                (SELECT count(*) FROM inbound)::int AS calls_received,
-                (SELECT count(*) FROM inbound WHERE outcome = 'answered')::int AS answered,
-                (SELECT count(*) FROM inbound WHERE outcome = 'abandoned_in_ivr')::int AS abandoned_in_menu,
-                (SELECT count(*) FROM inbound WHERE outcome = 'abandoned_in_queue')::int AS abandoned_in_queue,
-                (SELECT count(*) FROM inbound WHERE outcome = 'missed')::int AS missed,
-                (SELECT count(*) FROM voicemails WHERE created_at >= @since AND created_at < @until)::int AS voicemails,
-                (SELECT count(*) FROM inbound WHERE outcome = 'callback_requested')::int AS callbacks_requested,
-                (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY queue_seconds) FROM inbound WHERE outcome = 'answered' AND queue_seconds IS NOT NULL) AS median_answer_seconds,
-                (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY queue_seconds) FROM inbound WHERE outcome = 'answered' AND queue_seconds IS NOT NULL) AS p90_answer_seconds,
-                (SELECT count(*) FROM urgent)::int AS urgent_needs,
-                (SELECT count(*) FROM urgent WHERE acknowledged_at <= ack_deadline)::int AS urgent_acknowledged_in_time,
-                (SELECT count(*) FROM urgent WHERE acknowledged_at IS NOT NULL OR ack_deadline < @until)::int AS urgent_deadlines_due,
-                (SELECT count(*) FROM needs WHERE resolved_at >= @since AND resolved_at < @until)::int AS needs_resolved
-            """, new { since, until }, cancellationToken: ct));
-        var categories = await conn.QueryAsync<CategoryCount>(new CommandDefinition(
-            """
-            SELECT category,
-                   count(*) FILTER (WHERE created_at >= @since AND created_at < @until)::int AS opened,
-                   count(*) FILTER (WHERE resolved_at >= @since AND resolved_at < @until)::int AS resolved
-            FROM needs WHERE created_at >= @since OR resolved_at >= @since
-            GROUP BY category ORDER BY category
-            """, new { since, until }, cancellationToken: ct));
         var staff = await conn.QueryAsync<StaffRow>(new CommandDefinition(
             "SELECT id, username, display_name, role, phone, on_duty, escalation_level, duty_changed_at FROM staff ORDER BY role DESC, escalation_level NULLS LAST, display_name",
             cancellationToken: ct));
         var overdue = await conn.QueryAsync<BoardNeed>(new CommandDefinition(
             BoardStore.NeedColumns + " WHERE n.status = 'open' AND n.ack_deadline < @until ORDER BY n.ack_deadline LIMIT 100",
             new { until }, cancellationToken: ct));
-        return TypedResults.Ok(new OverviewView(since, until, figures, categories.AsList(),
+        return TypedResults.Ok(new OverviewView(
             staff.Select(s => s with { Phone = s.Phone is null ? null : Phones.Mask(s.Phone) }).ToList(), await OpenEscalationsAsync(conn), overdue.AsList()));
     }
 

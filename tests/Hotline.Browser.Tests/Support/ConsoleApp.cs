@@ -60,6 +60,8 @@ public sealed class ConsoleApp : IAsyncLifetime
                 ["Twilio:CallsPerSecond"] = "100",
                 ["Jobs:WorkerCount"] = "2",
                 ["Logging:LogLevel:Default"] = "Warning",
+                // Every test logs in from 127.0.0.1.
+                ["Hotline:LoginsPerMinute"] = "1000",
             })
             {
                 host.UseSetting(key, value);

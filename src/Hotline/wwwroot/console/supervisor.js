@@ -30,25 +30,52 @@ Hotline.start(async (app) => {
     return table(keys, rows.map((r) => el('tr', {}, keys.map((k) => el('td', {}, r[k] === null ? '' : typeof r[k] === 'object' ? JSON.stringify(r[k]) : String(r[k]))))));
   }
 
+  // Inbound calls per hour as bars: plain elements, heights in proportion to the busiest hour.
+  function chart(hours) {
+    const most = Math.max(1, ...hours.map((h) => h.calls));
+    return el('div', { class: 'chart', id: 'calls-per-hour', role: 'img', 'aria-label': t('sup.perHour') },
+      hours.map((h) => {
+        const fill = el('span', { class: 'fill' });
+        fill.style.height = Math.round((100 * h.calls) / most) + '%'; // through the CSSOM: the page allows no inline style
+        return el('div', { class: 'bar', title: `${h.hour}: ${h.calls}` }, fill, el('span', { class: 'hour' }, h.hour.slice(-5, -3)));
+      }));
+  }
+
+  function counts(map, prefix) {
+    const entries = Object.entries(map || {});
+    return entries.length === 0 ? el('p', { class: 'empty' }, t('need.none')) :
+      el('ul', { class: 'counts-list' }, entries.map(([k, v]) => el('li', {}, term(prefix, k), ': ', String(v))));
+  }
+
   let shown = '';
   async function render(background) {
-    const o = await (background ? Hotline.read : get)('/api/supervisor/overview');
-    // The same figures again (the window moved, nothing else did): leave the page, and anything being edited, alone.
-    const text = JSON.stringify({ ...o, since: null, until: null });
+    const read = background ? Hotline.read : get;
+    const [o, f, daily] = await Promise.all([read('/api/supervisor/overview'), read('/api/reports/last24h'),
+      read('/api/reports/daily').catch((error) => { if (error.status === 404) return null; throw error; })]);
+    // The same figures again: leave the page, and anything being edited, alone.
+    const text = JSON.stringify([o, { ...f, periodStart: null, periodEnd: null }, daily && daily.day]);
     if (text === shown) return;
     shown = text;
-    const f = o.figures;
-    const kept = f.urgentDeadlinesDue ? Math.round((100 * f.urgentAcknowledgedInTime) / f.urgentDeadlinesDue) + '%' : '—';
+    const kept = f.urgentAcknowledgement.share == null ? null : Math.round(100 * f.urgentAcknowledgement.share) + '%';
+    const categories = Object.keys({ ...f.needs.openedByCategory });
     replace(app,
       section(t('sup.figures'), el('div', { class: 'figures', id: 'figures' },
-        figure('sup.callsReceived', f.callsReceived, 'calls-received'), figure('sup.answered', f.answered, 'answered'),
-        figure('sup.abandonedMenu', f.abandonedInMenu), figure('sup.abandonedQueue', f.abandonedInQueue), figure('sup.missed', f.missed),
-        figure('sup.voicemails', f.voicemails, 'voicemails'), figure('sup.callbacksRequested', f.callbacksRequested),
-        figure('sup.medianAnswer', seconds(f.medianAnswerSeconds)), figure('sup.p90Answer', seconds(f.p90AnswerSeconds)),
-        figure('sup.deadlinesKept', kept), figure('sup.needsResolved', f.needsResolved)),
-        table([t('need.category'), t('sup.opened'), t('sup.resolved')],
-          o.needsByCategory.map((c) => el('tr', {}, el('td', {}, term('cat', c.category)), el('td', {}, String(c.opened)), el('td', {}, String(c.resolved)))),
-          { id: 'by-category' })),
+        figure('sup.callsReceived', f.calls.received, 'calls-received'), figure('sup.answered', f.calls.answered, 'answered'),
+        figure('sup.abandonedMenu', f.calls.abandonedInMenu), figure('sup.abandonedQueue', f.calls.abandonedInQueue),
+        figure('sup.missed', f.calls.missed), figure('sup.voicemails', f.voicemails, 'voicemails'),
+        figure('sup.callbacksRequested', f.calls.callbackRequested), figure('sup.callbacksMade', f.callbacks.made),
+        figure('sup.callbacksCompleted', f.callbacks.completed),
+        figure('sup.medianAnswer', seconds(f.answerTimes.medianSeconds)), figure('sup.p90Answer', seconds(f.answerTimes.p90Seconds)),
+        figure('sup.deadlinesKept', kept, 'deadlines-kept'), figure('sup.needsOpened', f.needs.opened), figure('sup.needsResolved', f.needs.resolved),
+        figure('sup.trips', f.needs.tripsArranged), figure('sup.medicine', f.needs.medicineDelivered), figure('sup.food', f.needs.foodParcelsDelivered),
+        figure('sup.wellnessWell', f.wellness.well), figure('sup.wellnessHelp', f.wellness.needsHelp), figure('sup.wellnessNotReached', f.wellness.notReached)),
+        el('h3', {}, t('sup.perHour')), chart(f.callsPerHour),
+        el('div', { class: 'split' },
+          el('div', {}, el('h3', {}, t('sup.byCategory')), table([t('need.category'), t('sup.opened')],
+            categories.map((c) => el('tr', {}, el('td', {}, term('cat', c)), el('td', {}, String(f.needs.openedByCategory[c])))), { id: 'by-category' })),
+          el('div', {}, el('h3', {}, t('sup.byOutcome')), counts(f.needs.resolvedByOutcome, 'done'))),
+        daily ? el('p', {}, el('a', { class: 'button', id: 'daily-report', href: '/api/reports/daily.csv?date=' + encodeURIComponent(daily.day), download: '' },
+          t('sup.dailyReport', { day: daily.day }))) : null),
       section(t('sup.escalations'), escalationRows(o.openEscalations)),
       section(t('sup.overdue'), o.overdueNeeds.length === 0 ? el('p', { class: 'empty' }, t('need.none')) :
         table([t('need.reference'), t('need.category'), t('need.caller'), t('need.deadline')], o.overdueNeeds.map((n) => el('tr', {},
