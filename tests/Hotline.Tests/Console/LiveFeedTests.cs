@@ -13,6 +13,7 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
         Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
         Assert.Equal("data: *", await ReadDataAsync(reader));
+        await SettleAsync(reader);
 
         // Written on a connection of its own, as another app instance would: only PostgreSQL connects the two.
         await ExecuteAsync("INSERT INTO residents (phone, name) VALUES ('+8613800000009', 'Zhou')");
@@ -29,6 +30,7 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
         using var stream = await client.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
         Assert.Equal("data: *", await ReadDataAsync(reader));
+        await SettleAsync(reader);
 
         await using (var conn = await Db.OpenConnectionAsync())
         await using (var tx = await conn.BeginTransactionAsync())
@@ -39,8 +41,18 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
 
         // A statement that changes no row says nothing either.
         await ExecuteAsync("UPDATE staff SET on_duty = true WHERE username = 'nobody'");
-        await ExecuteAsync("INSERT INTO calls (call_sid, direction, from_phone, to_phone, started_at) VALUES ('CA1', 'inbound', '+8613800000001', '+8621000000000', now())");
+        await ExecuteAsync("INSERT INTO calls (call_sid, direction, from_phone, to_phone, started_at) VALUES ('CA2', 'inbound', '+8613800000001', '+8621000000000', now())");
         Assert.Equal("data: calls", await ReadDataAsync(reader));
+    }
+
+    // Notices arrive in commit order: once a marker written now comes through, the login's own notice (it updates the
+    // staff row) is behind us.
+    async Task SettleAsync(StreamReader reader)
+    {
+        await ExecuteAsync("INSERT INTO calls (call_sid, direction, from_phone, to_phone, started_at) VALUES ('CA1', 'inbound', '+8613800000001', '+8621000000000', now())");
+        while (await ReadDataAsync(reader) != "data: calls")
+        {
+        }
     }
 
     // The next "data:" line of the stream, skipping event names and keep-alives; generous time for a busy machine.
