@@ -38,6 +38,8 @@ public sealed class SupervisorPageTests(ConsoleApp app) : ConsoleTest(app)
         await Expect(page.Locator("#calls-received .value")).ToHaveTextAsync("2");
         await Expect(page.Locator("#answered .value")).ToHaveTextAsync("1");
         await Expect(page.Locator("#by-category")).ToContainTextAsync("Urgent medical");
+        await Expect(page.Locator("#calls-per-hour .bar")).ToHaveCountAsync(24);
+        await Expect(page.Locator("#wellness-round")).ToBeVisibleAsync();
         await Expect(page.Locator("#hangfire")).ToHaveAttributeAsync("href", "/hangfire");
         await ConsoleApp.ScreenshotAsync(page, "supervisor");
 

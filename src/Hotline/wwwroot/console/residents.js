@@ -64,6 +64,9 @@ async function showResident(app, id) {
       table([t('calls.started'), t('calls.direction'), t('calls.status'), t('calls.outcome')], h.calls.map((c) => el('tr', {},
         el('td', {}, c.callSid ? el('a', { href: '/calls/' + encodeURIComponent(c.callSid) }, when(c.startedAt)) : when(c.startedAt)),
         el('td', {}, c.direction, c.purpose ? ` (${c.purpose})` : ''), el('td', {}, c.status), el('td', {}, term('out', c.outcome)))))),
+    h.wellnessChecks && h.wellnessChecks.length ? section(t('res.wellness'),
+      table([t('calls.time'), t('calls.status'), t('res.attempts')], h.wellnessChecks.map((w) => el('tr', {},
+        el('td', {}, w.day), el('td', {}, w.status, w.lastResult ? ` (${w.lastResult})` : ''), el('td', {}, String(w.attempts)))))) : null,
     section(t('res.messages'), h.messages.length === 0 ? el('p', { class: 'empty' }, t('need.none')) :
       el('ul', { class: 'messages' }, h.messages.map((m) => el('li', { class: m.direction }, el('span', { class: 'meta' }, when(m.createdAt), ' ', m.direction, ' '), el('span', { class: 'body' }, m.body))))));
 }

@@ -50,10 +50,10 @@ Hotline.start(async (app) => {
   let shown = '';
   async function render(background) {
     const read = background ? Hotline.read : get;
-    const [o, f, daily] = await Promise.all([read('/api/supervisor/overview'), read('/api/reports/last24h'),
-      read('/api/reports/daily').catch((error) => { if (error.status === 404) return null; throw error; })]);
+    const [o, f, daily, round] = await Promise.all([read('/api/supervisor/overview'), read('/api/reports/last24h'),
+      read('/api/reports/daily').catch((error) => { if (error.status === 404) return null; throw error; }), read('/api/wellness/today')]);
     // The same figures again: leave the page, and anything being edited, alone.
-    const text = JSON.stringify([o, { ...f, periodStart: null, periodEnd: null }, daily && daily.day]);
+    const text = JSON.stringify([o, { ...f, periodStart: null, periodEnd: null }, daily && daily.day, { ...round, checks: null }]);
     if (text === shown) return;
     shown = text;
     const kept = f.urgentAcknowledgement.share == null ? null : Math.round(100 * f.urgentAcknowledgement.share) + '%';
@@ -76,6 +76,10 @@ Hotline.start(async (app) => {
           el('div', {}, el('h3', {}, t('sup.byOutcome')), counts(f.needs.resolvedByOutcome, 'done'))),
         daily ? el('p', {}, el('a', { class: 'button', id: 'daily-report', href: '/api/reports/daily.csv?date=' + encodeURIComponent(daily.day), download: '' },
           t('sup.dailyReport', { day: daily.day }))) : null),
+      section(t('sup.wellnessRound', { day: round.day }), el('div', { class: 'figures', id: 'wellness-round' },
+        figure('sup.roundTotal', round.total), figure('sup.roundReached', round.reached), figure('sup.wellnessWell', round.well),
+        figure('sup.wellnessHelp', round.needsHelp), figure('sup.wellnessNotReached', round.notReached),
+        figure('sup.roundInProgress', round.inProgress), figure('sup.roundCalledIn', round.calledIn))),
       section(t('sup.escalations'), escalationRows(o.openEscalations)),
       section(t('sup.overdue'), o.overdueNeeds.length === 0 ? el('p', { class: 'empty' }, t('need.none')) :
         table([t('need.reference'), t('need.category'), t('need.caller'), t('need.deadline')], o.overdueNeeds.map((n) => el('tr', {},
@@ -89,7 +93,7 @@ Hotline.start(async (app) => {
   // The figures are a day's worth of counting: at most one re-read every two seconds, however busy the line is.
   let timer = null;
   Hotline.live((tables) => {
-    if (timer || !['calls', 'needs', 'escalations', 'staff', '*'].some((x) => tables.has(x))) return;
+    if (timer || !['calls', 'needs', 'escalations', 'staff', 'voicemails', '*'].some((x) => tables.has(x))) return;
     timer = setTimeout(() => {
       timer = null;
       const editing = document.activeElement && ['INPUT', 'SELECT'].includes(document.activeElement.tagName);
