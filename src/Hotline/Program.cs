@@ -4,9 +4,14 @@ using Hotline.Escalations;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
+using Hotline.OperatorConsole;
+using Hotline.Reports;
+using Hotline.Residents;
+using Hotline.Resilience;
 using Hotline.Staff;
 using Hotline.Telephony;
 using Hotline.Voicemails;
+using Hotline.Wellness;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -20,11 +25,21 @@ if (args.FirstOrDefault() == "migrate")
     return;
 }
 
+if (args.FirstOrDefault() == ImportResidentsCommand.Name)
+{
+    Environment.ExitCode = await ImportResidentsCommand.RunAsync(builder.Configuration, args[1..]);
+    return;
+}
+
 builder.AddDatabase();
 builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
+builder.AddConsole();
+builder.AddResidents();
+builder.AddWellness();
+builder.AddReports();
 builder.AddEscalations();
 
 var app = builder.Build();
@@ -33,26 +48,44 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseConsole();
+app.UseWebhookLimits();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapHealth();
+// Filters run in this order: signature, then the database time budget (journal and answer without the database
+// when it is down), then the idempotency receipts, which already need the database.
 app.MapGroup("/twilio")
     .AddEndpointFilter<TwilioSignatureFilter>()
+    .DisableAntiforgery()
+    .MapFallback();
+app.MapGroup("/twilio")
+    .AddEndpointFilter<TwilioSignatureFilter>()
+    .AddEndpointFilter<DegradedModeFilter>()
     .AddEndpointFilter<WebhookReceiptFilter>()
     .DisableAntiforgery()
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
+    .MapWellnessWebhooks()
     .MapEscalationWebhooks()
-    .MapBenchmarkWebhooks();
+    .MapBenchmarkWebhooks()
+    .MapConsoleWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
+    .AddEndpointFilter<CsrfFilter>()
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
     .MapEscalations()
-    .MapRecordingAudio();
+    .MapRecordingAudio()
+    .MapResidents()
+    .MapWellness()
+    .MapReports()
+    .MapConsole();
+app.MapConsolePages();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 
 app.Run();

@@ -58,6 +58,18 @@ public sealed class LanguagePrompts
     public string SmsReceived { get; set; } = "";
     public string VoicemailSms { get; set; } = "";
     public string Goodbye { get; set; } = "";
+    public string DegradedVoicemail { get; set; } = "";
+    public string DegradedThanks { get; set; } = "";
+    public string DegradedSms { get; set; } = "";
+    public string QueuePleaseHold { get; set; } = "";
+    public string WellnessPrompt { get; set; } = "";
+    public string WellnessThanks { get; set; } = "";
+
+    // Heard by an operator who pressed "take next call", before the caller is put through.
+    public string OperatorWhisper { get; set; } = "";
+    public string OperatorUrgentQueue { get; set; } = "";
+    public string OperatorGeneralQueue { get; set; } = "";
+    public string OperatorNobodyWaiting { get; set; } = "";
 
     // Escalation alerts to staff, and the answers to their acknowledgements.
     public string EscalationSms { get; set; } = "";

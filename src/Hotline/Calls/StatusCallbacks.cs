@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hotline.Telephony;
+using Hotline.Wellness;
 
 namespace Hotline.Calls;
 
@@ -9,7 +10,7 @@ public static class StatusCallbacks
 {
     static readonly string[] KnownStatuses = ["queued", "initiated", "ringing", "in-progress", .. CallStatus.Final];
 
-    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, CancellationToken ct)
+    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, WellnessCalls wellness, CancellationToken ct)
     {
         var fields = new TwilioForm(form);
         var status = fields.Required("CallStatus");
@@ -29,6 +30,7 @@ public static class StatusCallbacks
                 await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
                     new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
                 await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+                await wellness.OnFinalStatusAsync(step, status);
             }
 
             return new Twilio.TwiML.VoiceResponse();

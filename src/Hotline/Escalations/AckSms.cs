@@ -25,6 +25,7 @@ public sealed partial class AckSms(EscalationStore store, Acknowledgements acks,
     sealed record Sender
     {
         public long Id { get; init; }
+        public string Username { get; init; } = "";
         public string Language { get; init; } = "";
     }
 
@@ -32,7 +33,7 @@ public sealed partial class AckSms(EscalationStore store, Acknowledgements acks,
     public async Task<AckSmsReply?> TryHandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long messageId, string from, string body, DateTime now)
     {
         var match = AckPattern().Match(body);
-        var staff = await conn.QuerySingleOrDefaultAsync<Sender>("SELECT id, language FROM staff WHERE phone = @from", new { from }, tx);
+        var staff = await conn.QuerySingleOrDefaultAsync<Sender>("SELECT id, username, language FROM staff WHERE phone = @from", new { from }, tx);
         if (staff is null)
         {
             if (!match.Success)
@@ -59,7 +60,7 @@ public sealed partial class AckSms(EscalationStore store, Acknowledgements acks,
         }
 
         await conn.ExecuteAsync("UPDATE messages SET need_id = coalesce(need_id, @needId) WHERE id = @messageId", new { needId = need.Id, messageId }, tx);
-        var result = await acks.AcknowledgeAsync(conn, tx, need.Id, staff.Id, Acknowledgements.ViaSms, now);
+        var result = await acks.AcknowledgeAsync(conn, tx, need.Id, staff.Id, "staff:" + staff.Username, Acknowledgements.ViaSms, now);
         // The same SMS delivered twice, or a second ACK from whoever acknowledged: the same answer as the first time.
         var done = result.Changed || (result.Need?.Status == "acknowledged" && result.Need.AcknowledgedBy == staff.Id);
         return new AckSmsReply(AlertTexts.WithReference(done ? prompts.AckSmsDone : prompts.AckSmsAlready, need.Reference), () => acks.AfterCommit(result));

@@ -30,7 +30,8 @@ public sealed class Acknowledgements(EscalationStore store, EscalationScheduler 
     public const string ViaVoice = "voice";
     public const string ViaConsole = "console";
 
-    public async Task<AckResult> AcknowledgeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, long staffId, string via, DateTime now)
+    // actor: who, for the audit log ("staff:<username>").
+    public async Task<AckResult> AcknowledgeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, long staffId, string actor, string via, DateTime now)
     {
         var need = await store.LockNeedAsync(conn, tx, needId, skipLocked: false);
         if (need is null)
@@ -44,7 +45,7 @@ public sealed class Acknowledgements(EscalationStore store, EscalationScheduler 
             await conn.ExecuteAsync(
                 """
                 UPDATE needs SET status = 'acknowledged', acknowledged_at = @now, acknowledged_by = @staffId,
-                    escalation_due_at = NULL, updated_at = @now
+                    assigned_to = coalesce(assigned_to, @staffId), escalation_due_at = NULL, updated_at = @now
                 WHERE id = @needId
                 """,
                 new { needId, staffId, now }, tx);
@@ -66,10 +67,10 @@ public sealed class Acknowledgements(EscalationStore store, EscalationScheduler 
         }
 
         var cancelled = await store.CancelPendingAsync(conn, tx, needId, now);
-        await AuditLog.WriteAsync(conn, tx, new AuditEntry("staff", staffId, "need", needId, action,
-            JsonSerializer.Serialize(new { need.Reference, via, cancelledAlerts = cancelled }), now));
+        await AuditLog.WriteAsync(conn, tx, new AuditEntry(actor, staffId, "need", needId, action,
+            JsonSerializer.Serialize(new { need.Reference, via, need.AckDeadline, late = now > need.AckDeadline, cancelledAlerts = cancelled }), now));
         return action == "acknowledged"
-            ? new AckResult(AckOutcome.Acknowledged, need with { Status = "acknowledged", AcknowledgedAt = now, AcknowledgedBy = staffId })
+            ? new AckResult(AckOutcome.Acknowledged, need with { Status = "acknowledged", AcknowledgedAt = now, AcknowledgedBy = staffId, AssignedTo = need.AssignedTo ?? staffId })
             : new AckResult(AckOutcome.FulfilAlertAcknowledged, need with { FulfilAcknowledgedAt = now });
     }
 

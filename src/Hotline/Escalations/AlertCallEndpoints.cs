@@ -69,7 +69,7 @@ public static class AlertCallEndpoints
                     : Goodbye(prompts, prompts.AlertNotAcknowledged);
             }
 
-            var result = await acks.AcknowledgeAsync(step.Conn, step.Tx, alert.NeedId, alert.RecipientId, Acknowledgements.ViaVoice, step.Now);
+            var result = await acks.AcknowledgeAsync(step.Conn, step.Tx, alert.NeedId, alert.RecipientId, "staff:" + alert.RecipientUsername, Acknowledgements.ViaVoice, step.Now);
             await step.RecordAsync("escalation_acknowledged", $"{result.Outcome} by staff {alert.RecipientId}", $"escalation_ack:{step.Call.CallSid}");
             step.AfterCommit(() => acks.AfterCommit(result));
             var reference = result.Need?.Reference ?? "";

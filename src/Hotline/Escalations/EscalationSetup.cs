@@ -13,7 +13,6 @@ public static class EscalationSetup
         services.AddSingleton<EscalationScheduler>();
         services.AddSingleton<Acknowledgements>();
         services.AddSingleton<AckSms>();
-        services.AddSingleton<UrgentNeeds>();
         services.AddSingleton<EscalationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<EscalationSweeper>());
         return builder;

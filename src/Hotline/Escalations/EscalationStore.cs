@@ -141,7 +141,7 @@ public sealed class EscalationStore
     public Task<CallAlert?> ForCallAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId) =>
         conn.QuerySingleOrDefaultAsync<CallAlert>(
             """
-            SELECT e.id, e.need_id, e.kind, e.step, e.level, e.recipient_id, s.language AS recipient_language
+            SELECT e.id, e.need_id, e.kind, e.step, e.level, e.recipient_id, s.username AS recipient_username, s.language AS recipient_language
             FROM escalations e JOIN staff s ON s.id = e.recipient_id
             WHERE e.call_id = @callId
             """,
@@ -180,6 +180,7 @@ public sealed record CallAlert
     public int Step { get; init; }
     public int Level { get; init; }
     public long RecipientId { get; init; }
+    public string RecipientUsername { get; init; } = "";
     public string RecipientLanguage { get; init; } = "";
 }
 

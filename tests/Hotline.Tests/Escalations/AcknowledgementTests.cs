@@ -91,8 +91,9 @@ public sealed class AcknowledgementTests(HotlineFixture fixture) : EscalationTes
         var first = await console.PostAsync($"/api/needs/{need.Id}/acknowledge", null);
         var second = await console.PostAsync($"/api/needs/{need.Id}/acknowledge", null);
 
-        Assert.Equal("acknowledged", (await first.Content.ReadFromJsonAsync<EscalationEndpoints.AcknowledgeResponse>())!.Outcome);
-        Assert.Equal("nothing_to_acknowledge", (await second.Content.ReadFromJsonAsync<EscalationEndpoints.AcknowledgeResponse>())!.Outcome);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("acknowledged", (await second.Content.ReadFromJsonAsync<Hotline.Needs.Need>())!.Status);
         await AssertLadderStoppedAsync(need, operatorId, Acknowledgements.ViaConsole);
         Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM audit_log WHERE entity_id = @Id AND action = 'acknowledged'", need));
     }
