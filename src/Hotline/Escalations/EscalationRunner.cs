@@ -32,38 +32,57 @@ public sealed class EscalationRunner(
 
             // Read after the lock: a run that waited for another one decides on what that one wrote.
             var now = clock.GetUtcNow().UtcDateTime;
-            await store.SyncAsync(conn, tx, needId, now);
-            var history = await store.HistoryAsync(conn, tx, needId);
-            var onDuty = await store.OnDutyAsync(conn, tx);
+            var (history, onDuty) = await store.ReadLadderAsync(conn, tx, needId, now);
             var ownerReachable = need.OwnerId is { } owner && await store.HasPhoneAsync(conn, tx, owner);
-            plan = EscalationLadder.Plan(need, history, onDuty, ownerReachable, now, options.Value);
+            plan = EscalationLadder.Plan(need, history, [.. onDuty.Select(m => new LadderMember { Id = m.Id, Level = m.Level })],
+                ownerReachable, now, options.Value);
 
             if (plan.Due.Count > 0)
             {
-                var recipients = await store.RecipientsAsync(conn, tx, [.. plan.Due.Select(a => a.RecipientId).OfType<long>().Distinct()]);
+                var recipients = onDuty.ToDictionary(m => m.Id, m => new AlertRecipient { Id = m.Id, DisplayName = m.DisplayName, Phone = m.Phone, Language = m.Language });
+                // A call to someone alerted earlier who has since gone off duty, or an owner: looked up by id.
+                var others = plan.Due.Select(a => a.RecipientId).OfType<long>().Where(id => !recipients.ContainsKey(id)).Distinct().ToArray();
+                if (others.Length > 0)
+                {
+                    foreach (var (id, recipient) in await store.RecipientsAsync(conn, tx, others))
+                    {
+                        recipients[id] = recipient;
+                    }
+                }
+
                 foreach (var alert in plan.Due)
                 {
-                    var id = await store.InsertAsync(conn, tx, needId, alert, now);
-                    if (id is not { } alertId || alert.RecipientId is not { } recipientId)
+                    var key = alert.DedupeKey(needId);
+                    long? messageId = null, callId = null;
+                    // The outbox row first, under the same key, so the escalation row is written once with its send.
+                    if (alert.RecipientId is { } recipientId && recipients.GetValueOrDefault(recipientId) is { Phone: { } phone } to)
                     {
+                        if (alert.Channel == AlertChannel.Sms)
+                        {
+                            messageId = await outbox.QueueSmsAsync(conn, tx,
+                                new OutboundSms(phone, texts.Sms(need, alert.Kind, to.Language, now), Purpose, key, needId), twilio.Value.PhoneNumber, now);
+                        }
+                        else
+                        {
+                            callId = await outbox.QueueCallAsync(conn, tx,
+                                new OutboundCall(phone, $"/twilio/escalations/alert?need={needId}", Purpose, key, needId), twilio.Value.PhoneNumber, now);
+                        }
+                    }
+
+                    if (await store.InsertAsync(conn, tx, needId, alert, now, messageId, callId) is null)
+                    {
+                        // Written before (the unique key): whoever wrote it sent it.
                         continue;
                     }
 
-                    var to = recipients[recipientId];
-                    var key = alert.DedupeKey(needId);
-                    if (alert.Channel == AlertChannel.Sms)
+                    if (messageId is { } m)
                     {
-                        var messageId = await outbox.QueueSmsAsync(conn, tx,
-                            new OutboundSms(to.Phone!, texts.Sms(need, alert.Kind, to.Language, now), Purpose, key, needId), twilio.Value.PhoneNumber, now);
-                        await store.LinkOutboxAsync(conn, tx, alertId, messageId, null);
-                        sms.Add(messageId);
+                        sms.Add(m);
                     }
-                    else
+
+                    if (callId is { } c)
                     {
-                        var callId = await outbox.QueueCallAsync(conn, tx,
-                            new OutboundCall(to.Phone!, $"/twilio/escalations/alert?need={needId}", Purpose, key, needId), twilio.Value.PhoneNumber, now);
-                        await store.LinkOutboxAsync(conn, tx, alertId, null, callId);
-                        calls.Add(callId);
+                        calls.Add(c);
                     }
                 }
 

@@ -47,9 +47,7 @@ public sealed class EscalationStore
 
     // Brings the alerts of a need up to date with what became of their SMS and calls. sent_at is when the outbox row
     // was last touched as the alert is first seen handed to Twilio: close to the hand-over, not exact.
-    public Task<int> SyncAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, DateTime now) =>
-        conn.ExecuteAsync(
-            $"""
+    const string SyncSql = $"""
             UPDATE escalations e SET status = s.status, updated_at = @now,
                 sent_at = coalesce(e.sent_at, CASE WHEN s.sid IS NOT NULL THEN s.changed_at END)
             FROM (
@@ -60,16 +58,24 @@ public sealed class EscalationStore
                 WHERE e.need_id = @needId AND {InFlight} AND (m.id IS NOT NULL OR c.id IS NOT NULL)
             ) s
             WHERE e.id = s.id AND e.status <> s.status
+        """;
+
+    // After the lock, in one round trip: the alerts brought up to date, then read, and who is on the ladder now.
+    public async Task<(IReadOnlyList<Alert> History, IReadOnlyList<OnDutyMember> OnDuty)> ReadLadderAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, long needId, DateTime now)
+    {
+        await using var grid = await conn.QueryMultipleAsync(
+            $"""
+            {SyncSql};
+            SELECT * FROM escalations WHERE need_id = @needId ORDER BY kind, step, id;
+            SELECT id, escalation_level AS level, display_name, phone, language FROM staff
+            WHERE on_duty AND escalation_level >= 1 AND phone IS NOT NULL;
             """,
             new { needId, now }, tx);
-
-    public async Task<IReadOnlyList<Alert>> HistoryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId) =>
-        (await conn.QueryAsync<Alert>("SELECT * FROM escalations WHERE need_id = @needId ORDER BY kind, step, id", new { needId }, tx)).AsList();
-
-    public async Task<IReadOnlyList<LadderMember>> OnDutyAsync(NpgsqlConnection conn, NpgsqlTransaction tx) =>
-        (await conn.QueryAsync<LadderMember>(
-            "SELECT id, escalation_level AS level FROM staff WHERE on_duty AND escalation_level >= 1 AND phone IS NOT NULL",
-            transaction: tx)).AsList();
+        var history = (await grid.ReadAsync<Alert>()).AsList();
+        var onDuty = (await grid.ReadAsync<OnDutyMember>()).AsList();
+        return (history, onDuty);
+    }
 
     public async Task<IReadOnlyDictionary<long, AlertRecipient>> RecipientsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long[] ids) =>
         (await conn.QueryAsync<AlertRecipient>("SELECT id, display_name, phone, language FROM staff WHERE id = ANY(@ids)", new { ids }, tx))
@@ -79,24 +85,24 @@ public sealed class EscalationStore
         conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM staff WHERE id = @staffId AND phone IS NOT NULL)", new { staffId }, tx);
 
     // Null when the alert was written already: the unique key is the last word on "never twice".
-    public Task<long?> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, DueAlert alert, DateTime now) =>
+    public Task<long?> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, DueAlert alert, DateTime now,
+        long? messageId = null, long? callId = null) =>
         conn.ExecuteScalarAsync<long?>(
             """
-            INSERT INTO escalations (need_id, kind, step, level, channel, recipient_id, status, dedupe_key, due_at, created_at, updated_at)
-            VALUES (@needId, @Kind, @Step, @Level, @Channel, @RecipientId, @status, @key, @DueAt, @now, @now)
+            INSERT INTO escalations (need_id, kind, step, level, channel, recipient_id, status, message_id, call_id, dedupe_key, due_at, created_at, updated_at)
+            VALUES (@needId, @Kind, @Step, @Level, @Channel, @RecipientId, @status, @messageId, @callId, @key, @DueAt, @now, @now)
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
             """,
             new
             {
-                needId, alert.Kind, alert.Step, alert.Level, alert.Channel, alert.RecipientId, alert.DueAt, now,
-                status = alert.Channel == AlertChannel.None ? AlertStatus.EmptyLevel : AlertStatus.Pending,
+                needId, alert.Kind, alert.Step, alert.Level, alert.Channel, alert.RecipientId, alert.DueAt, now, messageId, callId,
+                // A recipient who has lost their phone number since cannot be reached: failed at once, so the ladder climbs.
+                status = alert.Channel == AlertChannel.None ? AlertStatus.EmptyLevel
+                    : messageId is null && callId is null ? AlertStatus.Failed : AlertStatus.Pending,
                 key = alert.DedupeKey(needId),
             },
             tx);
-
-    public Task LinkOutboxAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long alertId, long? messageId, long? callId) =>
-        conn.ExecuteAsync("UPDATE escalations SET message_id = @messageId, call_id = @callId WHERE id = @alertId", new { alertId, messageId, callId }, tx);
 
     public Task SetDueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, DateTime? dueAt) =>
         conn.ExecuteAsync("UPDATE needs SET escalation_due_at = @dueAt WHERE id = @needId", new { needId, dueAt }, tx);
@@ -170,6 +176,15 @@ public sealed class EscalationStore
             LIMIT @limit
             """,
             new { status, openFirst, limit })).AsList();
+}
+
+public sealed record OnDutyMember
+{
+    public long Id { get; init; }
+    public int Level { get; init; }
+    public string DisplayName { get; init; } = "";
+    public string Phone { get; init; } = "";
+    public string Language { get; init; } = "";
 }
 
 public sealed record CallAlert
