@@ -7,17 +7,20 @@ namespace Hotline.Escalations;
 //
 // Hangfire keeps the schedule durable and shared by every instance, but it is not precise: the schedule is kept in
 // whole seconds, and under load its scheduler moves due jobs to the queue seconds late (measured here: p50 2.8 s,
-// p99 7 s at 50 deadlines/s on a busy 2-core machine). So the job is scheduled well ahead of the deadline and only
-// hands the need to an in-process timer, which fires on the deadline itself. The timer lives in this process only;
-// should the process die, the sweep finds the need once it is overdue.
+// p99 7 s at 50 deadlines/s on a busy 2-core machine). So the check of a new deadline is scheduled well ahead of it
+// and only hands the need to an in-process timer, which fires on the deadline itself. The later steps of a ladder
+// are not Hangfire jobs at all (at a hundred alerts a second, scheduling them cost more than sending the alerts):
+// the need's escalation_due_at holds the next step, and the sweep, looking ahead, arms a timer for every step that
+// comes within reach. Timers live in one process only; should it die, the next sweep (on any instance) arms them
+// again, or runs the need once it is overdue.
 public sealed class EscalationScheduler(
     IBackgroundJobClient jobs, EscalationRunner runner, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<EscalationScheduler> logger)
 {
     // How far ahead of the deadline the job is scheduled: more than Hangfire is ever late under load.
     static readonly TimeSpan Lead = TimeSpan.FromSeconds(30);
 
-    // Deadlines closer than this are left to the timer straight away.
-    static readonly TimeSpan TimerWindow = TimeSpan.FromSeconds(40);
+    // Deadlines closer than this are left to the timer straight away; the sweep arms timers this far ahead.
+    public static readonly TimeSpan TimerWindow = TimeSpan.FromSeconds(40);
 
     // The earliest timer armed for each need in this process: one is enough, it arms the next when it has run.
     readonly ConcurrentDictionary<long, DateTime> armed = new();
@@ -40,12 +43,10 @@ public sealed class EscalationScheduler(
     public async Task<LadderRun> RunAsync(long needId, bool skipLocked, CancellationToken ct)
     {
         var run = await runner.RunAsync(needId, skipLocked, ct);
-        // Each write is a step of the ladder that happens once, so each schedules the next look once. A run that
-        // found nothing to do (another run was first) leaves the next look to the one that wrote, unless it is
-        // about to be due, which only costs a timer.
-        if (run.NextAt is { } next && (run.Written > 0 || next - Now <= TimerWindow))
+        // A next step further off is armed by the sweep's look-ahead once it comes within reach.
+        if (run.NextAt is { } next && next - Now <= TimerWindow)
         {
-            Watch(needId, next);
+            ArmTimer(needId, next);
         }
 
         return run;

@@ -126,22 +126,28 @@ public sealed class EscalationStore
             """,
             new { needId, now }, tx);
 
-    // Needs whose ladder has work due (a moment ago, to leave it to the job that is on time), and needs whose
-    // alerts have an outcome the ladder has not seen yet (a failed send moves it on).
-    public async Task<IReadOnlyList<long>> SweepCandidatesAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTime now, DateTime cutoff, int limit) =>
-        (await conn.QueryAsync<long>(
+    // Needs whose ladder has a step due before the horizon, and needs with an alert that failed since the ladder last
+    // looked (a failed send moves it on; those are due now). Other outcomes wait for the next run of the ladder.
+    public async Task<IReadOnlyList<DueNeed>> SweepCandidatesAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTime now, DateTime horizon, int limit) =>
+        (await conn.QueryAsync<DueNeed>(
             $"""
-            SELECT id FROM needs
-            WHERE (status = 'open' AND urgency = 'urgent' AND coalesce(escalation_due_at, ack_deadline) <= @cutoff)
-               OR (status = 'acknowledged' AND fulfil_acknowledged_at IS NULL AND coalesce(escalation_due_at, fulfil_deadline) <= @cutoff)
-            UNION
-            SELECT e.need_id FROM escalations e
-            LEFT JOIN messages m ON m.id = e.message_id
-            LEFT JOIN calls c ON c.id = e.call_id
-            WHERE {InFlight} AND (m.id IS NOT NULL OR c.id IS NOT NULL) AND {OutboxStatus} <> e.status
+            SELECT id, min(due) AS due FROM (
+                SELECT id, CASE WHEN status = 'open' THEN coalesce(escalation_due_at, ack_deadline)
+                                ELSE coalesce(escalation_due_at, fulfil_deadline) END AS due
+                FROM needs
+                WHERE (status = 'open' AND urgency = 'urgent' AND coalesce(escalation_due_at, ack_deadline) <= @horizon)
+                   OR (status = 'acknowledged' AND fulfil_acknowledged_at IS NULL AND coalesce(escalation_due_at, fulfil_deadline) <= @horizon)
+                UNION ALL
+                SELECT e.need_id, @now FROM escalations e
+                LEFT JOIN messages m ON m.id = e.message_id
+                LEFT JOIN calls c ON c.id = e.call_id
+                WHERE {InFlight} AND (m.id IS NOT NULL OR c.id IS NOT NULL) AND {OutboxStatus} = 'failed'
+            ) t
+            GROUP BY id
+            ORDER BY min(due)
             LIMIT @limit
             """,
-            new { now, cutoff, limit }, tx)).AsList();
+            new { now, horizon, limit }, tx)).AsList();
 
     // The alert behind an outbound call, with what the call has to say.
     public Task<CallAlert?> ForCallAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId) =>
@@ -155,18 +161,22 @@ public sealed class EscalationStore
 
     public async Task<IReadOnlyList<EscalationView>> ListAsync(NpgsqlConnection conn, string? status, bool openFirst, int limit) =>
         (await conn.QueryAsync<EscalationView>(
-            """
+            $"""
             SELECT e.id, e.need_id, n.reference, n.category, n.urgency, n.status AS need_status, e.kind, e.step, e.level,
-                   e.channel, e.recipient_id, s.display_name AS recipient_name, e.status,
-                   coalesce(m.message_sid, c.call_sid) AS twilio_sid, e.due_at, e.created_at, e.sent_at, e.cancelled_at,
+                   e.channel, e.recipient_id, s.display_name AS recipient_name, a.status,
+                   coalesce(m.message_sid, c.call_sid) AS twilio_sid, e.due_at, e.created_at, e.cancelled_at,
+                   coalesce(e.sent_at, CASE WHEN coalesce(m.message_sid, c.call_sid) IS NOT NULL THEN coalesce(m.updated_at, c.updated_at) END) AS sent_at,
                    (e.kind = 'ack' AND n.status = 'open') OR (e.kind = 'fulfil' AND n.status = 'acknowledged' AND n.fulfil_acknowledged_at IS NULL) AS open
             FROM escalations e
             JOIN needs n ON n.id = e.need_id
             LEFT JOIN staff s ON s.id = e.recipient_id
             LEFT JOIN messages m ON m.id = e.message_id
             LEFT JOIN calls c ON c.id = e.call_id
+            -- The ladder brings statuses up to date when it runs; the list shows where the sends are now.
+            CROSS JOIN LATERAL (SELECT CASE WHEN e.status IN ('pending', 'sent') AND (m.id IS NOT NULL OR c.id IS NOT NULL)
+                                            THEN {OutboxStatus} ELSE e.status END AS status) a
             WHERE @status::text IS NULL
-               OR e.status = @status
+               OR a.status = @status
                OR (@status = 'open' AND ((e.kind = 'ack' AND n.status = 'open')
                                          OR (e.kind = 'fulfil' AND n.status = 'acknowledged' AND n.fulfil_acknowledged_at IS NULL)))
             ORDER BY CASE WHEN @openFirst AND ((e.kind = 'ack' AND n.status = 'open')
@@ -176,6 +186,12 @@ public sealed class EscalationStore
             LIMIT @limit
             """,
             new { status, openFirst, limit })).AsList();
+}
+
+public sealed record DueNeed
+{
+    public long Id { get; init; }
+    public DateTime Due { get; init; }
 }
 
 public sealed record OnDutyMember

@@ -4,9 +4,10 @@ using Npgsql;
 
 namespace Hotline.Escalations;
 
-// The safety net under the scheduled checks: every couple of seconds, any need whose ladder is overdue (a job lost,
-// stranded in a queue, run early, or a process that died holding a timer) or whose alert just failed to go out is run
-// through the same ladder. One instance sweeps at a time; the others skip the tick.
+// The safety net under the scheduled checks, and the clock of the later steps of every ladder. Every couple of
+// seconds it arms a timer for each ladder step due within the look-ahead (see EscalationScheduler), and runs through
+// the ladder any need that is overdue (a job lost, stranded in a queue, run early, or a process that died holding a
+// timer) or whose alert just failed to go out. One instance sweeps at a time; the others skip the tick.
 public sealed class EscalationSweeper(
     NpgsqlDataSource db, EscalationStore store, EscalationScheduler scheduler, IOptions<EscalationOptions> options,
     TimeProvider clock, ILogger<EscalationSweeper> logger) : BackgroundService
@@ -14,10 +15,10 @@ public sealed class EscalationSweeper(
     // Arbitrary, fixed: the advisory lock that makes one sweeper at a time.
     const long LockKey = 0x48_4f_54_4c_45_53_43; // "HOTLESC"
 
-    // A need due a moment ago is left to its job and timer; the sweep is for those that did not come.
+    // A need due a moment ago is left to its timer; the sweep runs those whose timer did not come.
     static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
-    const int Batch = 200;
+    const int Batch = 1000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,11 +55,17 @@ public sealed class EscalationSweeper(
         try
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            var due = await store.SweepCandidatesAsync(conn, null, now, now - Grace, Batch);
-            var written = 0;
-            foreach (var needId in due)
+            var candidates = await store.SweepCandidatesAsync(conn, null, now, now + EscalationScheduler.TimerWindow, Batch);
+            var due = candidates.Where(c => c.Due <= now - Grace).ToList();
+            foreach (var soon in candidates.Except(due))
             {
-                written += (await scheduler.RunAsync(needId, skipLocked: true, ct)).Written;
+                scheduler.ArmTimer(soon.Id, soon.Due);
+            }
+
+            var written = 0;
+            foreach (var need in due)
+            {
+                written += (await scheduler.RunAsync(need.Id, skipLocked: true, ct)).Written;
             }
 
             if (written > 0)

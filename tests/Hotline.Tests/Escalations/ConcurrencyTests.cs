@@ -75,12 +75,25 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
     public async Task An_escalation_job_that_runs_ahead_of_the_deadline_leaves_it_to_a_timer_that_alerts_on_time()
     {
         var first = await AddStaffAsync("first", level: 1);
-        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2.5), watch: false);
+        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2.5), watch: false, freshId: true);
 
         // As a job scheduled ahead of the deadline fires: early, on the app's Hangfire server.
         Service<IBackgroundJobClient>().Enqueue<EscalationJob>(job => job.RunAsync(need.Id, need.AckDeadline, CancellationToken.None));
         await Task.Delay(1000);
         Assert.Empty(await AlertsAsync(need.Id));
+        var alerts = await WaitForAlertsAsync(need.Id, a => a.Count > 0);
+
+        Assert.Equal(first.Id, alerts[0].RecipientId);
+        Assert.InRange((alerts[0].CreatedAt - need.AckDeadline).TotalSeconds, -0.01, 0.9);
+    }
+
+    [Fact]
+    public async Task The_sweep_looks_ahead_and_arms_a_timer_so_a_need_nobody_scheduled_is_still_alerted_on_time()
+    {
+        var first = await AddStaffAsync("first", level: 1);
+        // No job, no timer: only the need's row says when it is due.
+        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2), watch: false, freshId: true);
+
         var alerts = await WaitForAlertsAsync(need.Id, a => a.Count > 0);
 
         Assert.Equal(first.Id, alerts[0].RecipientId);

@@ -35,8 +35,14 @@ public sealed class LadderTests(HotlineFixture fixture) : EscalationTest(fixture
         Assert.Contains(call.Said, s => s.Contains($"Need {string.Join(' ', need.Reference.ToCharArray())}, urgent medical") && s.Contains("Press 1"));
         Assert.Contains($"need {need.Reference}", Assert.Single(await SmsReceivedAsync(second.Phone!)).Body);
         Assert.Equal("open", await ScalarAsync<string>("SELECT status FROM needs WHERE id = @Id", need));
-        await Eventually.WaitForAsync(() => AlertsAsync(need.Id), a => a[0].Status == AlertStatus.Delivered && a[1].Status == AlertStatus.Delivered);
-        Assert.Equal(AlertStatus.Delivered, (await AlertsAsync(need.Id))[1].Status);
+        // The console sees the SMS delivered and the call answered, with Twilio's SIDs.
+        using var console = await StaffLogin.LoggedInAsync(Fixture, first.Username);
+        var listed = await Eventually.WaitForAsync(
+            async () => (await console.GetFromJsonAsync<List<EscalationView>>("/api/escalations"))!.Where(e => e.RecipientId == first.Id).ToList(),
+            l => l.Count == 2 && l.All(e => e.Status == AlertStatus.Delivered));
+        Assert.All(listed, e => Assert.Equal(AlertStatus.Delivered, e.Status));
+        Assert.All(listed, e => Assert.NotNull(e.TwilioSid));
+        Assert.All(listed, e => Assert.NotNull(e.SentAt));
     }
 
     [Fact]
