@@ -16,11 +16,10 @@ public sealed class EscalationOptions : IValidatableObject
     [Range(1, 86400)]
     public int LevelIntervalSeconds { get; set; } = 180;
 
-    // How often the sweep looks for ladder work that no job did.
-    [Range(100, 60000)]
+    // How often the sweep arms timers for the ladder steps coming up and looks for ladder work that nothing did.
+    // Every instance runs it; one at a time acts. Well under the 40 s look-ahead.
+    [Range(100, 10000)]
     public int SweepMilliseconds { get; set; } = 2000;
-
-    public bool RunSweep { get; set; } = true;
 
     public TimeSpan VoiceAfter => TimeSpan.FromSeconds(VoiceAfterSeconds);
 

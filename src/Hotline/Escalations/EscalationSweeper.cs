@@ -22,11 +22,6 @@ public sealed class EscalationSweeper(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.RunSweep)
-        {
-            return;
-        }
-
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.SweepMilliseconds), clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
