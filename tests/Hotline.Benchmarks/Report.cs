@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Hotline.Benchmarks;
+
+// The results as markdown, ready to paste into docs/benchmarks.md.
+public static class Report
+{
+    public const double AimThroughput = 1000;
+    public const double AimP99Ms = 20;
+
+    public static string Render(BenchOptions options, DateTime startedUtc, string loadAverage, RunResult constant, RunResult intake, RunResult open)
+    {
+        var text = new StringBuilder();
+        void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+
+        Line($"## Webhooks, {startedUtc:yyyy-MM-dd HH:mm} UTC");
+        text.AppendLine();
+        Line($"- Machine: {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; load average at start {loadAverage}.");
+        if (Environment.GetEnvironmentVariable("HOTLINE_BENCH_COMMAND") is { Length: > 0 } command)
+        {
+            Line($"- Command: `{command.Trim()}`");
+        }
+
+        Line($"- Load generator, app and PostgreSQL on the same machine, over loopback. {options.Seconds} s per run after {options.WarmupSeconds} s of warm-up.");
+        text.AppendLine("- Intake sequence: half the calls hang up in the queue (6 webhooks), half leave it for voicemail (9 webhooks); every answer checked for status 200 and the expected TwiML.");
+        text.AppendLine();
+        text.AppendLine("| Run | Load | Webhooks | Failed | Webhooks/s | p50 ms | p99 ms | max ms | CPU cores: all / client / app / PostgreSQL |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var run in new[] { constant, intake, open })
+        {
+            var l = LatencySummary.Of(run.Latencies.All);
+            var c = run.Cpu;
+            Line($"| {run.Name} | {run.Load} | {l.Count:N0} | {run.Latencies.Failures:N0} | {run.Throughput:N0} | {l.P50:F1} | {l.P99:F1} | {l.Max:F1} | {c.Machine:F2} / {c.Client:F2} / {c.App:F2} / {c.Postgres:F2} |");
+        }
+
+        text.AppendLine();
+        var p99 = LatencySummary.Of(open.Latencies.All).P99;
+        var atAimRate = options.Rate == 200 ? "" : " (the aim is stated at 200/s)";
+        Line($"Intake / constant throughput: {intake.Throughput / constant.Throughput:F2}. Aims: at least {AimThroughput:N0} webhooks/s: {Verdict(intake.Throughput >= AimThroughput)} ({intake.Throughput:N0}); p99 under {AimP99Ms:F0} ms at {options.Rate}/s: {Verdict(p99 < AimP99Ms)} ({p99:F1} ms){atAimRate}.");
+        text.AppendLine();
+        text.AppendLine("Per step of the intake sequence (ms):");
+        text.AppendLine();
+        text.AppendLine("| Step | closed p50 | closed p99 | open p50 | open p99 | open max |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var step in intake.Latencies.ByStep.Keys)
+        {
+            var c = LatencySummary.Of(intake.Latencies.ByStep[step]);
+            var o = LatencySummary.Of(open.Latencies.ByStep.GetValueOrDefault(step) ?? []);
+            Line($"| {step} | {c.P50:F1} | {c.P99:F1} | {o.P50:F1} | {o.P99:F1} | {o.Max:F1} |");
+        }
+
+        foreach (var run in new[] { constant, intake, open })
+        {
+            if (run.Latencies.FirstProblem is { } problem)
+            {
+                text.AppendLine();
+                Line($"First failure in the {run.Name} run ({run.Load}): {problem}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    static string Verdict(bool met) => met ? "**met**" : "**missed**";
+
+    static string CpuModel() =>
+        File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown model"
+            : RuntimeInformation.ProcessArchitecture.ToString();
+
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+}
