@@ -10,13 +10,17 @@
 #   --rate N         webhooks/s of the open-loop run (200, the rate the aim is stated at)
 #   --sql-stats      also load pg_stat_statements and print the statements behind the intake run; it costs a
 #                    little, so the headline figures come from a run without it
+# Experiments: app settings exported as environment variables (Jobs__WorkerCount=2, ...) reach the app as usual,
+# and HOTLINE_BENCH_DB_OPTIONS is appended to its connection string (e.g. 'Max Auto Prepare=20'); the report's
+# command line names them, so a figure cannot be taken for the default configuration's.
 # The markdown report goes to stdout; progress and the app's log (on failure) to stderr.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-# The report names the command that produced it.
-export HOTLINE_BENCH_COMMAND="ops/bench.sh $*"
+# The report names the command that produced it, with any setting that changes what is measured.
+overrides=$(env | grep -E '^(HOTLINE_BENCH_DB_OPTIONS|(Hotline|Jobs|Ivr|Needs|Kestrel|Logging)__[A-Za-z_]*)=' | sort | sed -E "s/=(.*)/='\1'/" | tr '\n' ' ' || true)
+export HOTLINE_BENCH_COMMAND="${overrides}ops/bench.sh $*"
 bench_args=() sql_stats=false
 [[ ${1:-} != webhooks ]] || shift   # the only suite so far; named so that more can follow
 while (($#)); do
@@ -93,12 +97,12 @@ psql_bench() { "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg
 if $sql_stats; then
   # Only a server start loads it; ALTER SYSTEM outlives the restart whoever writes the config files.
   "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres \
-    -c "alter system set shared_preload_libraries = 'pg_stat_statements'" -c "alter system set pg_stat_statements.track = 'all'"
+    -c "alter system set shared_preload_libraries = 'pg_stat_statements'"
   pg_cluster_stop "$pg_data"
   pg_cluster_start "$pg_data" "$pg_port"
 fi
 pg_ensure_db "$pg_port" hotline
-connection=$(pg_conn_string "$pg_port" hotline)
+connection="$(pg_conn_string "$pg_port" hotline)${HOTLINE_BENCH_DB_OPTIONS:+;$HOTLINE_BENCH_DB_OPTIONS}"
 
 # From its output folder, like a published app: the content root, where appsettings.json is, is the working directory.
 app_port=$(pg_free_port)

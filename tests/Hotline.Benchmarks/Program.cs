@@ -35,6 +35,8 @@ public static class Program
 
         Progress($"warming up for {options.WarmupSeconds} s");
         await bench.WarmUpAsync();
+        Progress("idle for 3 s");
+        var idle = await bench.IdleAsync(TimeSpan.FromSeconds(3));
         Progress($"constant endpoint, closed loop, {options.Concurrency} concurrent, {options.Seconds} s");
         var constant = await bench.ConstantAsync();
         if (sql is not null)
@@ -48,7 +50,7 @@ public static class Program
         Progress($"intake sequence, open loop, {options.Rate}/s, {options.Seconds} s");
         var open = await bench.OpenLoopAsync();
 
-        Console.WriteLine(Report.Render(options, started, loadAverage, constant, intake, open));
+        Console.WriteLine(Report.Render(options, started, loadAverage, idle, constant, intake, open));
         if (sqlReport is not null)
         {
             Console.WriteLine(sqlReport);

@@ -10,7 +10,7 @@ public static class Report
     public const double AimThroughput = 1000;
     public const double AimP99Ms = 20;
 
-    public static string Render(BenchOptions options, DateTime startedUtc, string loadAverage, RunResult constant, RunResult intake, RunResult open)
+    public static string Render(BenchOptions options, DateTime startedUtc, string loadAverage, CpuUse idle, RunResult constant, RunResult intake, RunResult open)
     {
         var text = new StringBuilder();
         void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
@@ -24,6 +24,7 @@ public static class Report
         }
 
         Line($"- Load generator, app and PostgreSQL on the same machine, over loopback. {options.Seconds} s per run after {options.WarmupSeconds} s of warm-up.");
+        Line($"- Idle, between warm-up and the first run: app {idle.App:F2} cores, PostgreSQL {idle.Postgres:F2}, whole machine {idle.Machine:F2}.");
         text.AppendLine("- Intake sequence: half the calls hang up in the queue (6 webhooks), half leave it for voicemail (9 webhooks); every answer checked for status 200 and the expected TwiML.");
         text.AppendLine();
         text.AppendLine("| Run | Load | Webhooks | Failed | Webhooks/s | p50 ms | p99 ms | max ms | CPU cores: all / client / app / PostgreSQL |");

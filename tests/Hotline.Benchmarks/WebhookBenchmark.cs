@@ -35,6 +35,15 @@ public sealed class WebhookBenchmark(BenchOptions options, WebhookClient client,
         }
     }
 
+    // What the app and PostgreSQL burn with no webhooks at all (Hangfire's polling, mostly): the baseline under
+    // every run's CPU figures.
+    public async Task<CpuUse> IdleAsync(TimeSpan duration)
+    {
+        var before = cpu.Take();
+        await Task.Delay(duration);
+        return CpuMeter.Between(before, cpu.Take());
+    }
+
     public async Task WarmUpAsync()
     {
         var half = TimeSpan.FromSeconds(options.WarmupSeconds / 2.0);
