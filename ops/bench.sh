@@ -10,7 +10,8 @@
 #   --rate N         webhooks/s of the open-loop run (200, the rate the aim is stated at)
 #   --sql-stats      also load pg_stat_statements and print the statements behind the intake run; it costs a
 #                    little, so the headline figures come from a run without it
-# Experiments: app settings exported as environment variables (Jobs__WorkerCount=2, ...) reach the app as usual,
+# Experiments: app settings and runtime knobs exported as environment variables (Jobs__WorkerCount=2,
+# DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, ...) reach the app as usual,
 # and HOTLINE_BENCH_DB_OPTIONS is appended to its connection string (e.g. 'Max Auto Prepare=20'); the report's
 # command line names them, so a figure cannot be taken for the default configuration's.
 # The markdown report goes to stdout; progress and the app's log (on failure) to stderr.
@@ -19,7 +20,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 # The report names the command that produced it, with any setting that changes what is measured.
-overrides=$(env | grep -E '^(HOTLINE_BENCH_DB_OPTIONS|(Hotline|Jobs|Ivr|Needs|Kestrel|Logging)__[A-Za-z_]*)=' | sort | sed -E "s/=(.*)/='\1'/" | tr '\n' ' ' || true)
+# (DOTNET_ runtime knobs reach the load generator too; the CLI's own ones are left out.)
+overrides=$(env | grep -E '^(HOTLINE_BENCH_DB_OPTIONS|(Hotline|Jobs|Ivr|Needs|Kestrel|Logging)__[A-Za-z_]*|DOTNET_[A-Za-z_]*)=' \
+  | grep -vE '^DOTNET_(CLI_|NOLOGO|GENERATE_ASPNET_CERTIFICATE|ROOT|SKIP_FIRST_TIME_EXPERIENCE)' \
+  | sort | sed -E "s/=(.*)/='\1'/" | tr '\n' ' ' || true)
 export HOTLINE_BENCH_COMMAND="${overrides}ops/bench.sh $*"
 bench_args=() sql_stats=false
 [[ ${1:-} != webhooks ]] || shift   # the only suite so far; named so that more can follow
