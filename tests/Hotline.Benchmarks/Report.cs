@@ -24,7 +24,12 @@ public static class Report
         }
 
         Line($"- Load generator, app and PostgreSQL on the same machine, over loopback. {options.Seconds} s per run after {options.WarmupSeconds} s of warm-up.");
-        Line($"- Idle, between warm-up and the first run: app {idle.App:F2} cores, PostgreSQL {idle.Postgres:F2}, whole machine {idle.Machine:F2}.");
+        Line($"- Idle, between warm-up and the first run: app {idle.App:F2} cores, PostgreSQL {idle.Postgres:F2}, other processes {idle.Other:F2}, whole machine {idle.Machine:F2} of {Environment.ProcessorCount}.");
+        if (idle.Other > 0.25)
+        {
+            text.AppendLine("- **Other work was using the machine when the runs started: read the figures as lower bounds, and compare CPU per webhook rather than throughput.**");
+        }
+
         text.AppendLine("- Intake sequence: half the calls hang up in the queue (6 webhooks), half leave it for voicemail (9 webhooks); every answer checked for status 200 and the expected TwiML.");
         text.AppendLine();
         // CPU per webhook holds up better than throughput on a machine that other work shares.
