@@ -47,6 +47,12 @@ public static class Report
         var p99 = LatencySummary.Of(open.Latencies.All).P99;
         var atAimRate = options.Rate == 200 ? "" : " (the aim is stated at 200/s)";
         Line($"Intake / constant throughput: {intake.Throughput / constant.Throughput:F2}. Aims: at least {AimThroughput:N0} webhooks/s: {Verdict(intake.Throughput >= AimThroughput)} ({intake.Throughput:N0}); p99 under {AimP99Ms:F0} ms at {options.Rate}/s: {Verdict(p99 < AimP99Ms)} ({p99:F1} ms){atAimRate}.");
+        if (open.SendLag is { Count: > 0 } lag)
+        {
+            var l = LatencySummary.Of(lag);
+            Line($"The open-loop sends left p50 {l.P50:F2} ms, p99 {l.P99:F2} ms, max {l.Max:F1} ms after their slots (the load generator's own delay, included in the latencies).");
+        }
+
         text.AppendLine();
         text.AppendLine("Per step of the intake sequence (ms):");
         text.AppendLine();
