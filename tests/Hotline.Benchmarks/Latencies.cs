@@ -41,13 +41,10 @@ public sealed class Latencies
         }
 
         All.Add(ticks);
-        if (!ByStep.TryGetValue(step, out var list))
-        {
-            ByStep[step] = list = [];
-        }
-
-        list.Add(ticks);
+        For(step).Add(ticks);
     }
+
+    List<long> For(string step) => ByStep.TryGetValue(step, out var list) ? list : ByStep[step] = [];
 
     public static Latencies Merge(IEnumerable<Latencies> parts)
     {
@@ -57,12 +54,7 @@ public sealed class Latencies
             merged.All.AddRange(part.All);
             foreach (var (step, ticks) in part.ByStep)
             {
-                if (!merged.ByStep.TryGetValue(step, out var list))
-                {
-                    merged.ByStep[step] = list = [];
-                }
-
-                list.AddRange(ticks);
+                merged.For(step).AddRange(ticks);
             }
 
             merged.Failures += part.Failures;

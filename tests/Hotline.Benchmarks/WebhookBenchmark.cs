@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Hotline.Benchmarks;
 
 // SendLag: how late the open-loop run's sends left after their slots (the load generator's own delay, which the
-// latencies include); empty for closed-loop runs.
+// latencies include); null for closed-loop runs.
 public sealed record RunResult(string Name, string Load, Latencies Latencies, double Seconds, CpuUse Cpu, List<long>? SendLag = null)
 {
     public double Throughput => Latencies.All.Count / Seconds;
@@ -38,8 +38,8 @@ public sealed class WebhookBenchmark(BenchOptions options, WebhookClient client,
         }
     }
 
-    // What the app and PostgreSQL burn with no webhooks at all (Hangfire's polling, mostly): the baseline under
-    // every run's CPU figures.
+    // What the app and PostgreSQL burn with no webhooks at all (Hangfire's polling, the runtime's own background
+    // work): the baseline under every run's CPU figures.
     public async Task<CpuUse> IdleAsync(TimeSpan duration)
     {
         var before = cpu.Take();
