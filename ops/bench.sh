@@ -87,6 +87,7 @@ app_url=http://127.0.0.1:$app_port
 # A fresh token per run; both the app and the load generator read it from the environment.
 Twilio__AuthToken=$(openssl rand -hex 16)
 export Twilio__AuthToken
+export Twilio__PhoneNumber=+8621000000000
 log "starting the app on $app_url (PostgreSQL on port $pg_port)"
 ConnectionStrings__Hotline=$connection \
 Twilio__PublicBaseUrl=$app_url \
