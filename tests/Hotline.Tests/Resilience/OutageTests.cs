@@ -108,6 +108,30 @@ public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
         Assert.Equal("voicemail", await ScalarAsync<string>("SELECT stage FROM calls"));
     }
 
+    [Fact]
+    public async Task A_webhook_arriving_as_the_database_returns_waits_behind_the_journaled_webhooks_of_its_call()
+    {
+        // Found by ops/drills.sh outage: a call straddling the restart had its recording callback handled live before
+        // its journaled webhooks were replayed, which created the call (and its need) without the caller's number.
+        const string resident = "+8613800000305";
+        var caller = new Caller(Twilio, resident);
+        Fixture.DatabaseProxy.Cut();
+        await caller.Dial();
+        await caller.PostAsync("/twilio/voice/voicemail/recorded", ("RecordingSid", "RE305"), ("RecordingDuration", "9"));
+        Fixture.DatabaseProxy.Restore();
+
+        // Twilio's recording status callback carries no From or To.
+        await Twilio.PostAsync("/twilio/voice/voicemail/recording-status", new Dictionary<string, string>
+        {
+            ["CallSid"] = caller.CallSid, ["RecordingSid"] = "RE305", ["RecordingStatus"] = "completed", ["RecordingDuration"] = "9",
+        });
+        await ReplayUntilEmptyAsync();
+
+        Assert.Equal(resident, await ScalarAsync<string>("SELECT from_phone FROM calls"));
+        Assert.Equal(resident, await ScalarAsync<string>("SELECT phone FROM needs"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM voicemails"));
+    }
+
     async Task<IEnumerable<T>> QueryAsync<T>(string sql)
     {
         await using var conn = await Db.OpenConnectionAsync();
