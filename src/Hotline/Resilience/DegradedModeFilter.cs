@@ -55,6 +55,12 @@ public sealed class DegradedModeFilter(
             health.Failed();
             return await JournalAsync(http, received, e.GetType().Name, callerGone, e.GetType().Name + ": " + e.Message);
         }
+        finally
+        {
+            // The answer is written after this filter returns, with RequestAborted: a spent budget must not abort it
+            // (Kestrel would then answer 499 instead of the voicemail TwiML; found by ops/drills.sh sigkill).
+            http.RequestAborted = callerGone;
+        }
     }
 
     async Task<object?> JournalAsync(HttpContext http, DateTime received, string reason, CancellationToken callerGone, string? problem = null)

@@ -132,6 +132,30 @@ public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
         Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM voicemails"));
     }
 
+    [Fact]
+    public async Task A_spent_time_budget_does_not_abort_the_voicemail_answer()
+    {
+        // Found by ops/drills.sh sigkill: the filter answered with voicemail TwiML, but left RequestAborted on the spent
+        // budget, so Kestrel aborted writing it and Twilio got 499 (the test server does not show it; this checks the cause).
+        var filter = Fixture.Factory.Services.GetRequiredService<DegradedModeFilter>();
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = Fixture.Factory.Services };
+        http.Request.Method = "POST";
+        http.Request.Path = "/twilio/voice/incoming";
+        http.Request.ContentType = "application/x-www-form-urlencoded";
+        http.Request.Body = new MemoryStream("CallSid=CA306&From=%2B8613800000306&To=%2B8621000000000"u8.ToArray());
+        var context = new Microsoft.AspNetCore.Http.DefaultEndpointFilterInvocationContext(http);
+
+        var answer = await filter.InvokeAsync(context, async c =>
+        {
+            await Task.Delay(Timeout.Infinite, c.HttpContext.RequestAborted);
+            return null;
+        });
+
+        Assert.IsType<Hotline.Telephony.TwimlResult>(answer);
+        Assert.False(http.RequestAborted.IsCancellationRequested);
+        await ReplayUntilEmptyAsync();
+    }
+
     async Task<IEnumerable<T>> QueryAsync<T>(string sql)
     {
         await using var conn = await Db.OpenConnectionAsync();
