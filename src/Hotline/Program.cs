@@ -1,4 +1,5 @@
 using Hangfire;
+using Hotline.Callbacks;
 using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
@@ -24,6 +25,7 @@ builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
+builder.AddCallbacks();
 
 var app = builder.Build();
 
@@ -42,12 +44,14 @@ app.MapGroup("/twilio")
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
+    .MapCallbackWebhooks()
     .MapBenchmarkWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
+    .MapCallbacks()
     .MapRecordingAudio();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 

@@ -24,6 +24,9 @@ public sealed record Call
     public string? NeedUrgency { get; init; }
 
     public string? KnownLanguage => Language ?? ResidentLanguage;
+
+    // The resident's end of the call: who called us, or whom we called.
+    public string ResidentPhone => Direction == "inbound" ? FromPhone : ToPhone;
 }
 
 public static class CallStage

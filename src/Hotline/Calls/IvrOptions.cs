@@ -58,4 +58,12 @@ public sealed class LanguagePrompts
     public string SmsReceived { get; set; } = "";
     public string VoicemailSms { get; set; } = "";
     public string Goodbye { get; set; } = "";
+
+    // Callbacks: what the resident hears when the hotline calls them back ({reference}), what the operator hears before
+    // being put through ({reference}, {category}, {urgency}, {source}), and the SMS when nobody could reach them
+    // ({reference}, {hotline}).
+    public string CallbackGreeting { get; set; } = "";
+    public string CallbackWhisper { get; set; } = "";
+    public string CallbackClosed { get; set; } = "";
+    public string CallbackUnreachableSms { get; set; } = "";
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Hotline.Callbacks;
 using Hotline.Telephony;
 
 namespace Hotline.Calls;
@@ -9,7 +10,7 @@ public static class StatusCallbacks
 {
     static readonly string[] KnownStatuses = ["queued", "initiated", "ringing", "in-progress", .. CallStatus.Final];
 
-    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, CancellationToken ct)
+    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, CancellationToken ct)
     {
         var fields = new TwilioForm(form);
         var status = fields.Required("CallStatus");
@@ -29,6 +30,10 @@ public static class StatusCallbacks
                 await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
                     new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
                 await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+                if (CallStatus.IsFinal(status))
+                {
+                    await callbacks.CallEndedAsync(step);
+                }
             }
 
             return new Twilio.TwiML.VoiceResponse();

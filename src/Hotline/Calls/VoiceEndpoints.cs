@@ -1,3 +1,4 @@
+using Hotline.Callbacks;
 using Hotline.Needs;
 using Hotline.Telephony;
 using Microsoft.Extensions.Options;
@@ -85,7 +86,7 @@ public static class VoiceEndpoints
             return twiml.QueueWait(language, position, offerCallback: waited >= ivr.Value.OfferCallbackAfterSeconds);
         }, ct);
 
-    static Task<TwimlResult> QueueCallback(IFormCollection form, VoiceWebhook hook, CallStore calls, CancellationToken ct) =>
+    static Task<TwimlResult> QueueCallback(IFormCollection form, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             var digits = step.Form["Digits"];
@@ -98,6 +99,8 @@ public static class VoiceEndpoints
 
             await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.CallbackRequested);
             await step.RecordAsync("callback_requested", "pressed 1 while waiting");
+            // Opened now, with the time of the call as its place, so it is in line before the caller has even hung up.
+            await callbacks.FromQueueRequestAsync(step);
             return VoiceResponses.Leave();
         }, ct);
 

@@ -1,3 +1,4 @@
+using Hotline.Callbacks;
 using Hotline.Calls;
 using Hotline.Telephony;
 using Microsoft.Extensions.Options;
@@ -17,12 +18,13 @@ public static class VoicemailEndpoints
 
     // The <Record> action: the caller is still on the line and hears their reference code.
     static Task<TwimlResult> Recorded(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls,
-        VoiceResponses twiml, ReferenceSms referenceSms, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        VoiceResponses twiml, ReferenceSms referenceSms, CallbackRequests callbacks, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             await SaveAsync(step, voicemails, calls, "recorded", recordingStatus: null, transcript: null, transcriptionStatus: null);
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
             await referenceSms.QueueAsync(step, language);
+            await callbacks.FromVoicemailAsync(step);
             return twiml.VoicemailThanks(language, step.Call.NeedReference);
         }, ct);
 
