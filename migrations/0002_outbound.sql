@@ -14,3 +14,12 @@ CREATE INDEX calls_pending ON calls (updated_at) WHERE status IN ('pending', 'di
 
 ALTER TABLE messages ADD COLUMN attempts int NOT NULL DEFAULT 0;
 CREATE INDEX messages_pending ON messages (updated_at) WHERE status IN ('pending', 'sending');
+
+-- ASP.NET Core data-protection keys (they sign the staff session cookies), shared by every app instance so a
+-- session started on one instance is valid on the others.
+CREATE TABLE data_protection_keys (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    friendly_name text NOT NULL UNIQUE,
+    xml           text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);

@@ -5,6 +5,9 @@ using Hotline.Staff;
 using Hotline.Telephony;
 using Hotline.Voicemails;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Npgsql;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Infrastructure;
@@ -29,6 +32,9 @@ public static class Startup
 
     public static WebApplicationBuilder AddStaffLogin(this WebApplicationBuilder builder)
     {
+        builder.Services.AddDataProtection().SetApplicationName("hotline");
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<NpgsqlDataSource>((keys, db) => keys.XmlRepository = new DatabaseKeyRepository(db));
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
             cookie.Cookie.Name = "hotline.session";
