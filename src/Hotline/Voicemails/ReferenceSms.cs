@@ -10,7 +10,7 @@ public sealed class ReferenceSms(Outbox outbox, Phones phones, IOptions<IvrOptio
 {
     public async Task QueueAsync(VoiceStep step, string language)
     {
-        var to = phones.ToE164(step.Call.FromPhone);
+        var to = phones.ToE164(step.Call.ResidentPhone);
         if (step.Call.NeedId is not { } needId || step.Call.NeedReference is not { } reference || to is null)
         {
             return;
