@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Build and run every test against a throwaway PostgreSQL cluster, removed afterwards.
+# Extra arguments go to `dotnet test` (e.g. ops/test.sh --filter Escalation).
+# Exports HOTLINE_TEST_POSTGRES, a connection string to the maintenance database `postgres`;
+# the test fixture creates its own databases from it. Exit code: that of `dotnet test`.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/postgres.sh
+source "$repo/ops/lib/postgres.sh"
+cd "$repo"
+
+# As root the cluster runs as `postgres`, so it must live where that user can enter: skip a
+# $TMPDIR it cannot reach, and open up mktemp's mode-700 directory.
+for base in "${TMPDIR:-}" /tmp /var/tmp; do
+  [[ -n $base && -d $base ]] && pg_reachable "$base" && break
+done
+work=$(mktemp -d "$base/hotline-test.XXXXXX")
+chmod 755 "$work"
+mkdir "$work/results"
+
+# shellcheck disable=SC2317  # only called from the EXIT trap
+cleanup() {
+  pg_cluster_stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+port=$(pg_free_port)
+pg_cluster_start "$work/pg" "$port"
+HOTLINE_TEST_POSTGRES=$(pg_conn_string "$port" postgres)
+export HOTLINE_TEST_POSTGRES
+
+rc=0
+dotnet test Hotline.sln -c Release --logger trx --results-directory "$work/results" "$@" || rc=$?
+
+# One .trx per test project; add up their counters (a skipped test is counted but not executed).
+find "$work/results" -name '*.trx' -exec cat {} + | awk '
+  function get(k,  v) {
+    if (!match($0, " " k "=\"[0-9]+\"")) return 0
+    v = substr($0, RSTART, RLENGTH); gsub(/[^0-9]/, "", v); return v + 0
+  }
+  /<Counters / { p += get("passed"); f += get("failed") + get("error") + get("timeout") + get("aborted"); s += get("total") - get("executed") }
+  END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
+exit "$rc"
