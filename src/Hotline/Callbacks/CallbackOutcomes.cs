@@ -15,18 +15,22 @@ namespace Hotline.Callbacks;
 public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer, Outbox outbox, NeedStore needs,
     IOptionsMonitor<CallbackOptions> options, IOptions<NeedOptions> needOptions, IOptions<IvrOptions> ivr, IOptions<TwilioOptions> twilio, ILogger<CallbackOutcomes> logger)
 {
-    // An automatic call to the resident is over: what happened on it, from its row.
-    public async Task<string> ResultOfAutomaticCallAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string? answeredBy)
+    // An automatic call to the resident is over: what happened on it, from its row. Null while the answer is still on
+    // its way: Twilio may send the final status before the <Enqueue> or <Record> action of a resident who hung up, so
+    // that action settles the attempt (or, if it never comes, the sweep does with settle: true).
+    public async Task<string?> ResultOfAutomaticCallAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string? answeredBy, bool settle = false)
     {
-        var call = await conn.QuerySingleAsync<(string Status, int? Duration, string? QueueResult, bool LeftMessage)>(
+        var call = await conn.QuerySingleAsync<(string Status, int? Duration, string Stage, string? QueueResult, bool LeftMessage)>(
             """
-            SELECT status, duration_seconds, queue_result, EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id)
+            SELECT status, duration_seconds, stage, queue_result, EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id)
             FROM calls c WHERE id = @callId
             """, new { callId }, tx);
+        var awaitingAction = call is { Stage: "queue", QueueResult: null } or { Stage: "voicemail", LeftMessage: false };
         return call switch
         {
             { Status: not "completed" } => call.Status,
             _ when IsMachine(answeredBy) => AttemptResult.Machine,
+            _ when awaitingAction && !settle => null,
             { LeftMessage: true } => AttemptResult.LeftMessage,
             { QueueResult: "bridged" } when call.Duration >= options.CurrentValue.MinConnectedSeconds => AttemptResult.Connected,
             { QueueResult: "bridged" } => AttemptResult.TooShort,

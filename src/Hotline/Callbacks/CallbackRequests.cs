@@ -21,7 +21,9 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
 
     public Task FromQueueRequestAsync(VoiceStep step) => OpenForCallAsync(step, CallbackSource.QueueRequest);
 
-    // Called by the status callback once a call's final status has been applied and its outcome recomputed.
+    // Called by the status callback once a call's final status has been applied and its outcome recomputed, and by the
+    // actions that Twilio may send after it (queue left, message recorded). Does nothing until the call has ended, and
+    // nothing twice.
     public async Task CallEndedAsync(VoiceStep step)
     {
         var call = await step.Conn.QuerySingleAsync<EndedCall>(
@@ -65,8 +67,10 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
 
         if (attempt.Mode == "automatic")
         {
-            var result = await outcomes.ResultOfAutomaticCallAsync(step.Conn, step.Tx, step.Call.Id, answeredBy ?? attempt.AnsweredBy);
-            await outcomes.EndAttemptAsync(step.Conn, step.Tx, attempt, result, call.DurationSeconds, step.Call.CallSid, step.Now, step.AfterCommit);
+            if (await outcomes.ResultOfAutomaticCallAsync(step.Conn, step.Tx, step.Call.Id, answeredBy ?? attempt.AnsweredBy) is { } result)
+            {
+                await outcomes.EndAttemptAsync(step.Conn, step.Tx, attempt, result, call.DurationSeconds, step.Call.CallSid, step.Now, step.AfterCommit);
+            }
         }
         else if (call.Status != "completed")
         {

@@ -74,7 +74,7 @@ public sealed class CallbackSweeper(NpgsqlDataSource db, CallbackStore store, Ca
             }
 
             var result = attempt.Mode == "automatic"
-                ? await outcomes.ResultOfAutomaticCallAsync(conn, tx, callId, attempt.AnsweredBy)
+                ? await outcomes.ResultOfAutomaticCallAsync(conn, tx, callId, attempt.AnsweredBy, settle: true) ?? AttemptResult.NotConnected
                 : AttemptResult.OperatorMissed;
             logger.LogWarning("Callback attempt {AttemptId} settled by the sweep: call {CallStatus}, {Result}", attemptId, callStatus, result);
             await outcomes.EndAttemptAsync(conn, tx, attempt, result, attempt.Mode == "automatic" ? duration : null, null, now, afterCommit);

@@ -126,7 +126,7 @@ public static class CallbackVoiceEndpoints
 
     // The resident's message goes with their need into the voicemail inbox; the callback waits for an operator.
     static Task<TwimlResult> ResidentRecorded(IFormCollection form, long callback, int attempt, VoiceWebhook hook, CallbackStore store,
-        VoicemailStore voicemails, CallStore calls, VoiceResponses twiml, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        VoicemailStore voicemails, CallStore calls, CallbackRequests requests, VoiceResponses twiml, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             var (cb, _) = await LoadAsync(step, store, callback, attempt);
@@ -142,6 +142,7 @@ public static class CallbackVoiceEndpoints
                     step.Form["RecordingUrl"], step.Form.Int("RecordingDuration"), null, null, null, step.Now));
                 await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
                 await store.AddEventAsync(step.Conn, step.Tx, cb.Id, "message_left", recordingSid, null, step.Now);
+                await requests.CallEndedAsync(step);
             }
 
             return twiml.VoicemailThanks(cb.Language ?? ivr.Value.DefaultLanguage, cb.NeedReference);

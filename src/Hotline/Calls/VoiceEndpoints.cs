@@ -105,7 +105,7 @@ public static class VoiceEndpoints
         }, ct);
 
     static Task<TwimlResult> QueueDone(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls,
-        CallRouting routing, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        CallRouting routing, CallbackRequests callbacks, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
@@ -113,6 +113,8 @@ public static class VoiceEndpoints
             var waited = step.Form.Int("QueueTime");
             await calls.LeftQueueAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
             await step.RecordAsync("queue_left", $"{result} after {waited}s", $"queue_left:{step.Call.CallSid}");
+            // A caller who hung up may be reported over before this action arrives; what the queue did decides their callback.
+            await callbacks.CallEndedAsync(step);
 
             return (result, step.Call.Stage) switch
             {
