@@ -34,6 +34,10 @@ public sealed class CallbackWorkTests(HotlineFixture fixture) : CallbackTest(fix
         Assert.Equal(("dialing", 1), await RowAsync<(string, int)>("SELECT status, attempts FROM callbacks"));
         Assert.Equal(callback.Phone, await ScalarAsync<string>("SELECT to_phone FROM calls WHERE purpose = 'callback_automatic'"));
         Assert.Equal("Enable", await ScalarAsync<string>("SELECT machine_detection FROM calls WHERE purpose = 'callback_automatic'"));
+        // The sandbox plays the resident's phone: it rang once.
+        await Eventually.WaitForAsync(() => Task.FromResult(Fixture.Sandbox.Phones.CallsOf(callback.Phone).Count), n => n > 0);
+        await Fixture.Sandbox.Sandbox.WaitForIdleAsync(new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token);
+        Assert.Single(Fixture.Sandbox.Phones.CallsOf(callback.Phone));
     }
 
     [Fact]
@@ -74,6 +78,11 @@ public sealed class CallbackWorkTests(HotlineFixture fixture) : CallbackTest(fix
         Assert.Equal(("operator", "+8613900000010", "callback_operator"), attempt);
         Assert.Equal("dialing", await ScalarAsync<string>("SELECT status FROM callbacks"));
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/callbacks/{callback.Id}/dial", null)).StatusCode);
+
+        // The sandbox answers the operator's phone and then the resident's, who talk long enough.
+        var done = await Eventually.WaitForAsync(() => CallbackForAsync(callback.Phone), c => c!.Status == "completed", seconds: 30);
+        Assert.Equal("completed", done!.Status);
+        Assert.Single(Fixture.Sandbox.Phones.CallsOf(callback.Phone), c => c.Role == "rang");
     }
 
     [Fact]
