@@ -14,7 +14,7 @@ cd "$repo"
 
 export HOTLINE_URL=${HOTLINE_URL:-http://127.0.0.1:5080}
 pg_data=''   # set once we own a running cluster
-app_pid='' banner_pid=''
+app_pid='' banner_pid='' sandbox_pid=''
 
 # shellcheck disable=SC2317  # only called from the EXIT trap
 cleanup() {
@@ -24,6 +24,7 @@ cleanup() {
     kill -TERM "$app_pid" 2>/dev/null || true
     wait "$app_pid" 2>/dev/null || true
   fi
+  [[ -z $sandbox_pid ]] || { kill -TERM "$sandbox_pid" 2>/dev/null; wait "$sandbox_pid" 2>/dev/null; } || true
   [[ -z $pg_data ]] || pg_cluster_stop "$pg_data" || true
 }
 trap cleanup EXIT
@@ -61,16 +62,25 @@ export Hotline__SeedDemoStaff=true
 export Hotline__DemoPassword=${HOTLINE_DEMO_PASSWORD:-hotline-demo}
 export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-$HOTLINE_URL}
 
-# TODO: start src/Hotline.Sandbox (the local Twilio stand-in) in the background with the same
-# account and token, stop it in cleanup, and export Twilio__ApiBaseUrl=<its address> so the app's
-# Twilio REST calls go there instead of api.twilio.com. Until the sandbox exists this does nothing.
-start_sandbox() { :; }
+# The local Twilio stand-in: the app's REST calls go there instead of api.twilio.com, and it plays
+# calls and SMS back at the app with the same account and token. Its page shows what each phone got.
+export HOTLINE_SANDBOX_URL=${HOTLINE_SANDBOX_URL:-http://127.0.0.1:5090}
+start_sandbox() {
+  dotnet build src/Hotline.Sandbox -c Release -v quiet -nologo
+  local dll
+  dll=$(dotnet msbuild src/Hotline.Sandbox -getProperty:TargetPath -p:Configuration=Release)
+  dotnet "$dll" serve --urls "$HOTLINE_SANDBOX_URL" --app "$HOTLINE_URL" \
+    --account-sid "$Twilio__AccountSid" --auth-token "$Twilio__AuthToken" --hotline-number "$Twilio__PhoneNumber" &
+  sandbox_pid=$!
+  export Twilio__ApiBaseUrl=$HOTLINE_SANDBOX_URL
+}
 
 if [[ -z ${Twilio__AccountSid:-} && -z ${Twilio__AuthToken:-} ]]; then
   # A stable local token so webhook signatures stay valid across runs; the sid is deliberately
   # not a real-looking one (AC + 32 hex digits) so nothing mistakes it for a Twilio account.
   [[ -s .data/sandbox-token ]] || (umask 077 && openssl rand -hex 16 >.data/sandbox-token)
   export Twilio__AccountSid=AC_sandbox
+  export Twilio__PhoneNumber=${Twilio__PhoneNumber:-+15005550006}
   Twilio__AuthToken=$(<.data/sandbox-token)
   export Twilio__AuthToken
   start_sandbox
@@ -95,8 +105,14 @@ app_pid=$!
     curl -s -o /dev/null --max-time 1 "$HOTLINE_URL" && break
     sleep 0.5
   done
-  printf '\n  Hotline console: %s\n  Logins: supervisor / %s, operator / %s (seeded while there is no staff)\n  Ctrl-C stops it.\n\n' \
+  printf '\n  Hotline console: %s\n  Logins: supervisor / %s, operator / %s (seeded while there is no staff)\n' \
     "$HOTLINE_URL" "$Hotline__DemoPassword" "$Hotline__DemoPassword"
+  if [[ -n $sandbox_pid ]]; then
+    printf '  Twilio sandbox: %s/sandbox (what each phone received)\n' "$HOTLINE_SANDBOX_URL"
+    printf '  Place a call: dotnet run --project src/Hotline.Sandbox -- simulate call --sandbox %s --app %s --auth-token %s --from +8613800000001 --press 2 --press 5 --hangup-after 30s\n' \
+      "$HOTLINE_SANDBOX_URL" "$HOTLINE_URL" "$Twilio__AuthToken"
+  fi
+  printf '  Ctrl-C stops it.\n\n'
 ) &
 banner_pid=$!
 

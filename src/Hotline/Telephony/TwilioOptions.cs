@@ -10,6 +10,7 @@ public sealed class TwilioOptions
     public string AuthToken { get; set; } = "";
 
     // The hotline's own number: the From of outbound calls and SMS.
+    [Required(ErrorMessage = "Twilio:PhoneNumber is required: it is the From of every call and SMS the hotline sends.")]
     public string PhoneNumber { get; set; } = "";
 
     // The address Twilio calls us on when we sit behind a proxy; signatures are computed over it.
