@@ -36,6 +36,8 @@ CREATE TABLE callbacks (
 CREATE UNIQUE INDEX callbacks_open_phone ON callbacks (phone) WHERE status IN ('pending', 'dialing');
 -- The working order: urgency, then the place in line. "Next due" walks this index.
 CREATE INDEX callbacks_working_order ON callbacks (urgency_rank, place_at, id) WHERE status = 'pending';
+-- Finds the due ones quickly when most are waiting out a back-off.
+CREATE INDEX callbacks_due ON callbacks (due_at) WHERE status = 'pending';
 CREATE INDEX callbacks_dialing ON callbacks (updated_at) WHERE status = 'dialing';
 CREATE INDEX callbacks_closed ON callbacks (closed_at DESC, id DESC) WHERE status IN ('completed', 'unreachable', 'cancelled');
 CREATE INDEX callbacks_need ON callbacks (need_id);

@@ -16,10 +16,19 @@ public sealed class CallbackStore
     // place and the higher urgency. A request already recorded under its key (a repeated webhook) changes nothing.
     public async Task<OpenedCallback> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CallbackRequest request, DateTime now)
     {
-        // Two deliveries of the same webhook wait for each other here instead of both merging.
-        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext(@DedupeKey))", request, tx);
-        var known = await conn.ExecuteScalarAsync<long?>(
-            "SELECT callback_id FROM callback_events WHERE dedupe_key = @DedupeKey", request, tx);
+        // Two deliveries of the same webhook wait for each other here instead of both merging. One round trip: each
+        // statement of the batch takes its own snapshot, so the look-up sees what the lock holder committed.
+        long? known;
+        await using (var lookup = await conn.QueryMultipleAsync(
+            """
+            SELECT pg_advisory_xact_lock(hashtext(@DedupeKey));
+            SELECT callback_id FROM callback_events WHERE dedupe_key = @DedupeKey;
+            """, request, tx))
+        {
+            await lookup.ReadAsync();
+            known = await lookup.ReadSingleOrDefaultAsync<long?>();
+        }
+
         if (known is { } knownId)
         {
             return new OpenedCallback(await GetAsync(conn, tx, knownId) ?? throw new InvalidOperationException("A callback event points nowhere."), Merged: false, Repeated: true);
@@ -54,8 +63,14 @@ public sealed class CallbackStore
             tx);
 
         var detail = $"{request.Source}{(request.NeedId is null ? "" : $", need {request.NeedId}")}, {request.Urgency}, place {request.PlaceAt:O}";
-        await AddEventAsync(conn, tx, id, inserted ? "opened" : "merged", detail, request.StaffId, now, request.DedupeKey);
-        return new OpenedCallback(await GetAsync(conn, tx, id) ?? throw new InvalidOperationException("The callback just written is gone."), Merged: !inserted, Repeated: false);
+        var callback = await conn.QuerySingleAsync<Callback>(
+            $"""
+            INSERT INTO callback_events (callback_id, kind, detail, staff_id, dedupe_key, occurred_at)
+            VALUES (@id, @kind, @detail, @StaffId, @DedupeKey, @now);
+            {WithNeed} WHERE cb.id = @id;
+            """,
+            new { id, kind = inserted ? "opened" : "merged", detail, request.StaffId, request.DedupeKey, now }, tx);
+        return new OpenedCallback(callback, Merged: !inserted, Repeated: false);
     }
 
     public Task<Callback?> GetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long id) =>
