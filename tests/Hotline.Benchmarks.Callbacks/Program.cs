@@ -5,12 +5,12 @@ using Hotline.Infrastructure;
 using Npgsql;
 
 // With 10,000 open callbacks: how long picking the next due one and merging a duplicate request take.
-// Usage: dotnet run -c Release --project tests/Hotline.Benchmarks.Callbacks -- "Host=127.0.0.1;Port=55999;Username=postgres" [iterations]
+// Usage: dotnet run -c Release --project tests/Hotline.Benchmarks.Callbacks -- "Host=127.0.0.1;Port=55999;Username=postgres" [iterations] [open callbacks]
 // Creates a throwaway database next to the one named in the connection string and drops it afterwards.
 var admin = args.FirstOrDefault() ?? Environment.GetEnvironmentVariable("HOTLINE_TEST_POSTGRES")
     ?? throw new InvalidOperationException("Give a PostgreSQL connection string (or set HOTLINE_TEST_POSTGRES).");
 var iterations = args.Length > 1 ? int.Parse(args[1]) : 2000;
-const int Open = 10_000;
+var Open = args.Length > 2 ? int.Parse(args[2]) : 10_000;
 
 DefaultTypeMap.MatchNamesWithUnderscores = true;
 var database = $"hotline_bench_cb_{Guid.NewGuid():N}"[..28];
