@@ -99,6 +99,7 @@ public static class AttemptResult
     public const string NotConnected = "not_connected";
     public const string LeftMessage = "left_message";
     public const string OperatorMissed = "operator_missed";
+    public const string Lost = "lost";
 
-    public static bool CountsAgainstResident(string result) => result is not (Connected or LeftMessage or OperatorMissed);
+    public static bool CountsAgainstResident(string result) => result is not (Connected or LeftMessage or OperatorMissed or Lost);
 }

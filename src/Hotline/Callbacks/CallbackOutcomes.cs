@@ -66,7 +66,7 @@ public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer,
         {
             AttemptResult.Connected => (CallbackStatus.Completed, callback.DueAt),
             // Not the resident's doing: back in line at once, in the place they had.
-            AttemptResult.OperatorMissed or AttemptResult.LeftMessage => (CallbackStatus.Pending, now),
+            AttemptResult.OperatorMissed or AttemptResult.LeftMessage or AttemptResult.Lost => (CallbackStatus.Pending, now),
             _ when failures >= config.MaxAttempts => (CallbackStatus.Unreachable, callback.DueAt),
             _ => (CallbackStatus.Pending, now + backoff[Math.Min(failures, backoff.Length) - 1]),
         };

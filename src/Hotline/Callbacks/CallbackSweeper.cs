@@ -16,6 +16,10 @@ public sealed class CallbackSweeper(NpgsqlDataSource db, CallbackStore store, Ca
     // An answered operator call's <Dial> action may come after its final status; give it this long.
     static readonly TimeSpan SettleGrace = TimeSpan.FromSeconds(60);
 
+    // No call to a resident lasts this long; an attempt still open by then lost its final status (a status webhook
+    // that failed, a call Twilio never reported on) and is put back in line rather than left dialling for ever.
+    static readonly TimeSpan LostAfter = TimeSpan.FromHours(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -61,10 +65,10 @@ public sealed class CallbackSweeper(NpgsqlDataSource db, CallbackStore store, Ca
             JOIN callback_attempts a ON a.callback_id = cb.id AND a.attempt_no = cb.attempts
             JOIN calls c ON c.id = a.call_id
             WHERE cb.status = 'dialing' AND a.result IS NULL
-              AND c.status IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
-              AND coalesce(c.ended_at, c.updated_at) < @settled
+              AND ((c.status IN ('completed', 'busy', 'no-answer', 'failed', 'canceled') AND coalesce(c.ended_at, c.updated_at) < @settled)
+                   OR a.started_at < @lost)
             LIMIT 100
-            """, new { settled = now - SettleGrace }, tx);
+            """, new { settled = now - SettleGrace, lost = now - LostAfter }, tx);
         foreach (var (attemptId, callId, callStatus, duration) in lost)
         {
             var attempt = await store.AttemptForCallAsync(conn, tx, callId);
@@ -73,9 +77,10 @@ public sealed class CallbackSweeper(NpgsqlDataSource db, CallbackStore store, Ca
                 continue;
             }
 
-            var result = attempt.Mode == "automatic"
-                ? await outcomes.ResultOfAutomaticCallAsync(conn, tx, callId, attempt.AnsweredBy, settle: true) ?? AttemptResult.NotConnected
-                : AttemptResult.OperatorMissed;
+            var result = !Calls.CallStatus.IsFinal(callStatus) ? AttemptResult.Lost
+                : attempt.Mode == "automatic"
+                    ? await outcomes.ResultOfAutomaticCallAsync(conn, tx, callId, attempt.AnsweredBy, settle: true) ?? AttemptResult.NotConnected
+                    : AttemptResult.OperatorMissed;
             logger.LogWarning("Callback attempt {AttemptId} settled by the sweep: call {CallStatus}, {Result}", attemptId, callStatus, result);
             await outcomes.EndAttemptAsync(conn, tx, attempt, result, attempt.Mode == "automatic" ? duration : null, null, now, afterCommit);
         }

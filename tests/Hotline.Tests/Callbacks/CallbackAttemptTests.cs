@@ -175,6 +175,20 @@ public sealed class CallbackAttemptTests(HotlineFixture fixture) : CallbackTest(
         Assert.Equal(("pending", "failed", 1), (after!.Status, after.LastResult, after.Failures));
     }
 
+    [Fact]
+    public async Task An_attempt_whose_end_was_never_reported_goes_back_in_line_after_hours_without_counting_against_the_resident()
+    {
+        var callback = await VoicemailCallbackAsync();
+        var leg = await StartAttemptAsync(callback.Id);
+        await leg.Status("ringing");
+        await ExecuteAsync("UPDATE callback_attempts SET started_at = now() - interval '3 hours'");
+
+        await Service<CallbackSweeper>().SweepAsync(CancellationToken.None);
+
+        var after = await CallbackForAsync(callback.Phone);
+        Assert.Equal(("pending", "lost", 0), (after!.Status, after.LastResult, after.Failures));
+    }
+
     async Task WaitUntilDueAsync(long callbackId)
     {
         var due = await ScalarAsync<DateTime>("SELECT due_at FROM callbacks WHERE id = @callbackId", new { callbackId });
