@@ -4,6 +4,7 @@ using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
+using Hotline.Resilience;
 using Hotline.Staff;
 using Hotline.Telephony;
 using Hotline.Voicemails;
@@ -33,12 +34,21 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebhookLimits();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapHealth();
+// Filters run in this order: signature, then the database time budget (journal and answer without the database
+// when it is down), then the idempotency receipts, which already need the database.
 app.MapGroup("/twilio")
     .AddEndpointFilter<TwilioSignatureFilter>()
+    .DisableAntiforgery()
+    .MapFallback();
+app.MapGroup("/twilio")
+    .AddEndpointFilter<TwilioSignatureFilter>()
+    .AddEndpointFilter<DegradedModeFilter>()
     .AddEndpointFilter<WebhookReceiptFilter>()
     .DisableAntiforgery()
     .MapVoiceWebhooks()

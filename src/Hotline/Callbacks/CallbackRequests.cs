@@ -17,7 +17,8 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
         public bool HasNeed { get; init; }
     }
 
-    public Task FromVoicemailAsync(VoiceStep step) => OpenForCallAsync(step, CallbackSource.Voicemail);
+    // needId: the voicemail's need, which this very step may have opened (the call row does not show it yet).
+    public Task FromVoicemailAsync(VoiceStep step, long needId) => OpenForCallAsync(step, CallbackSource.Voicemail, needId);
 
     public Task FromQueueRequestAsync(VoiceStep step) => OpenForCallAsync(step, CallbackSource.QueueRequest);
 
@@ -82,7 +83,7 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
         // status; if it never comes (the operator hung up during the whisper), the sweep settles it.
     }
 
-    async Task OpenForCallAsync(VoiceStep step, string source)
+    async Task OpenForCallAsync(VoiceStep step, string source, long? stepNeedId = null)
     {
         var call = step.Call;
         if (call.Direction != "inbound")
@@ -98,9 +99,13 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
             return;
         }
 
+        var needId = call.NeedId ?? stepNeedId;
+        var urgency = call.NeedUrgency
+            ?? (needId is null ? null : await step.Conn.ExecuteScalarAsync<string?>("SELECT urgency FROM needs WHERE id = @needId", new { needId }, step.Tx))
+            ?? Urgency.Normal;
         var opened = await store.OpenAsync(step.Conn, step.Tx, new CallbackRequest(
-            phone, source, call.NeedUrgency ?? Urgency.Normal, call.StartedAt, step.Now, $"request:call:{call.Id}",
-            call.ResidentId, call.NeedId, call.Id, call.KnownLanguage), step.Now);
+            phone, source, urgency, call.StartedAt, step.Now, $"request:call:{call.Id}",
+            call.ResidentId, needId, call.Id, call.KnownLanguage), step.Now);
         if (opened.Repeated)
         {
             return;

@@ -26,19 +26,25 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
 
     public async Task<TwiML> ToVoicemailAsync(VoiceStep step, bool waitedTooLong, bool nobodyOnDuty = false)
     {
-        // Every message left gets a reference code, so a caller who never got through the menu gets a need too.
-        var need = step.Call.NeedId is null
-            ? await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
-                "voicemail", NeedPolicy.OtherCategory, step.Call.FromPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now)
-            : null;
-        if (need is not null)
-        {
-            await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
-        }
-
+        await EnsureNeedAsync(step);
         await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Voicemail);
         await step.RecordAsync("voicemail_offered", nobodyOnDuty ? "nobody on duty" : waitedTooLong ? "waited too long" : "queue unavailable");
         return twiml.Voicemail(LanguageOf(step), nobodyOnDuty, waitedTooLong);
+    }
+
+    // Every message left gets a reference code, so a caller who never got through the menu (or who reached voicemail
+    // while the database was down) gets a need too.
+    public async Task<(long Id, string Reference)> EnsureNeedAsync(VoiceStep step)
+    {
+        if (step.Call is { NeedId: { } id, NeedReference: { } reference })
+        {
+            return (id, reference);
+        }
+
+        var need = await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
+            "voicemail", NeedPolicy.OtherCategory, step.Call.FromPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now);
+        await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
+        return (need.Id, need.Reference);
     }
 
     string LanguageOf(VoiceStep step) => step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;

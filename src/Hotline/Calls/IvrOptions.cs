@@ -58,6 +58,10 @@ public sealed class LanguagePrompts
     public string SmsReceived { get; set; } = "";
     public string VoicemailSms { get; set; } = "";
     public string Goodbye { get; set; } = "";
+    public string DegradedVoicemail { get; set; } = "";
+    public string DegradedThanks { get; set; } = "";
+    public string DegradedSms { get; set; } = "";
+    public string QueuePleaseHold { get; set; } = "";
 
     // Callbacks: what the resident hears when the hotline calls them back ({reference}), what the operator hears before
     // being put through ({reference}, {category}, {urgency}, {source}), and the SMS when nobody could reach them

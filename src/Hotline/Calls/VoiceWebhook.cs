@@ -31,7 +31,7 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
     public async Task<TwimlResult> RunAsync(TwilioForm form, Func<VoiceStep, Task<TwiML>> step, CancellationToken ct)
     {
         var identity = IdentityOf(form);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = ReceivedAt(http.HttpContext, clock);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (long.TryParse(http.HttpContext?.Request.Query["call"], out var outboundId))
@@ -48,8 +48,12 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
         return TwimlResult.From(response);
     }
 
-    // Set on requests that come from the outage journal rather than from Twilio.
+    // Set on requests that come from the outage journal rather than from Twilio; its value is when Twilio sent it.
     public const string ReplayMarker = "hotline.replayed";
+
+    // A replayed webhook is recorded at the time it happened, not the time the database came back.
+    public static DateTime ReceivedAt(HttpContext? http, TimeProvider clock) =>
+        http?.Items[ReplayMarker] is DateTime receivedAt ? receivedAt : clock.GetUtcNow().UtcDateTime;
 
     CallIdentity IdentityOf(TwilioForm form)
     {

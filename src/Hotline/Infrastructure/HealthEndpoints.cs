@@ -1,5 +1,6 @@
 using Dapper;
 using Hangfire;
+using Hotline.Resilience;
 using Npgsql;
 
 namespace Hotline.Infrastructure;
@@ -13,11 +14,14 @@ public static class HealthEndpoints
         return app;
     }
 
-    public sealed record Readiness(bool Ready, bool Database, bool MigrationsApplied, bool JobServer, string? Problem);
+    // Degraded: webhooks are being (or were recently) answered without the database; JournalDepth of them wait to be
+    // replayed into it.
+    public sealed record Readiness(bool Ready, bool Database, bool MigrationsApplied, bool JobServer, bool Degraded, int JournalDepth, string? Problem);
 
-    static async Task<IResult> Ready(NpgsqlDataSource db, JobStorage storage, CancellationToken ct)
+    static async Task<IResult> Ready(NpgsqlDataSource db, JobStorage storage, WebhookJournal journal, DatabaseHealth health, CancellationToken ct)
     {
-        var readiness = await CheckAsync(db, storage, ct);
+        var depth = journal.Depth;
+        var readiness = await CheckAsync(db, storage, ct) with { Degraded = depth > 0 || health.FailedRecently, JournalDepth = depth };
         return readiness.Ready ? TypedResults.Ok(readiness) : TypedResults.Json(readiness, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
@@ -33,7 +37,7 @@ public static class HealthEndpoints
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            return new Readiness(false, false, false, false, $"database unreachable: {e.Message}");
+            return new Readiness(false, false, false, false, true, 0, $"database unreachable: {e.Message}");
         }
 
         var migrated = applied >= Migrator.EmbeddedScriptCount();
@@ -42,6 +46,6 @@ public static class HealthEndpoints
         var jobServer = storage.GetMonitoringApi().Servers()
             .Any(s => s.Name.Contains(marker, StringComparison.Ordinal) && s.Heartbeat > DateTime.UtcNow.AddMinutes(-1));
         var problem = !migrated ? "migrations not applied" : !jobServer ? "job server not running" : null;
-        return new Readiness(problem is null, true, migrated, jobServer, problem);
+        return new Readiness(problem is null, true, migrated, jobServer, false, 0, problem);
     }
 }

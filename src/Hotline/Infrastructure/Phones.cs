@@ -3,17 +3,6 @@ using PhoneNumbers;
 
 namespace Hotline.Infrastructure;
 
-public sealed class HotlineOptions
-{
-    // Region used to read numbers written without a country code (libphonenumber region, e.g. "CN").
-    public string DefaultRegion { get; set; } = "CN";
-    public string DataDirectory { get; set; } = ".data/app";
-    public bool SeedDemoStaff { get; set; }
-    public string? DemoPassword { get; set; }
-    public bool MigrateOnStartup { get; set; } = true;
-    public bool BenchmarkEndpoints { get; set; }
-}
-
 public sealed class Phones(IOptions<HotlineOptions> options)
 {
     static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();

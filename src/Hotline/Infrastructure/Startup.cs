@@ -1,10 +1,14 @@
 using Hotline.Calls;
 using Hotline.Messaging;
 using Hotline.Needs;
+using Hotline.Resilience;
 using Hotline.Staff;
 using Hotline.Telephony;
 using Hotline.Voicemails;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Npgsql;
@@ -15,6 +19,8 @@ namespace Hotline.Infrastructure;
 // The service registrations behind Program.cs, grouped so that Program.cs reads as a table of contents.
 public static class Startup
 {
+    public const string LoginRateLimit = "login";
+
     public static WebApplicationBuilder AddOptions(this WebApplicationBuilder builder)
     {
         Bind<HotlineOptions>(builder, "Hotline");
@@ -62,6 +68,22 @@ public static class Startup
     public static WebApplicationBuilder AddFeatures(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Hostile or broken input meets limits before it meets our code: 413 past them, 400 for a malformed form.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 10 * 1024 * 1024);
+        services.Configure<FormOptions>(form =>
+        {
+            form.ValueCountLimit = 256;
+            form.KeyLengthLimit = 256;
+            form.ValueLengthLimit = WebhookLimits.MaxBodyBytes;
+        });
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Per client address, on top of the per-account lock after five wrong passwords.
+            limiter.AddPolicy(LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) }));
+        });
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorHandling>();
         services.AddHttpContextAccessor();
@@ -86,6 +108,12 @@ public static class Startup
         services.AddSingleton<OutboxSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxSweeper>());
         services.AddSingleton<TwilioSignatureFilter>();
+        services.AddSingleton<WebhookJournal>();
+        services.AddSingleton<DatabaseHealth>();
+        services.AddSingleton<DegradedAnswers>();
+        services.AddSingleton<DegradedModeFilter>();
+        services.AddSingleton<JournalReplayer>();
+        services.AddHostedService(sp => sp.GetRequiredService<JournalReplayer>());
         services.AddSingleton<WebhookReceiptFilter>();
         return builder;
     }

@@ -20,8 +20,8 @@ public static class SmsEndpoints
     }
 
     // A resident's SMS is a request: it is stored, opens a need, and the reply gives the reference code.
-    static async Task<TwimlResult> Incoming(IFormCollection form, NpgsqlDataSource db, MessageStore messages, NeedStore needs,
-        Phones phones, IOptions<IvrOptions> ivr, TimeProvider clock, CancellationToken ct)
+    static async Task<TwimlResult> Incoming(IFormCollection form, HttpContext http, NpgsqlDataSource db, MessageStore messages, NeedStore needs,
+        Outbox outbox, Phones phones, IOptions<IvrOptions> ivr, IOptions<TwilioOptions> twilio, TimeProvider clock, CancellationToken ct)
     {
         var fields = new TwilioForm(form);
         var messageSid = fields.Required("MessageSid");
@@ -33,7 +33,8 @@ public static class SmsEndpoints
             throw new BadWebhookException("MessageSid or Body is longer than Twilio sends.");
         }
 
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = VoiceWebhook.ReceivedAt(http, clock);
+        var replayed = http.Items.ContainsKey(VoiceWebhook.ReplayMarker);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var message = await messages.SaveInboundAsync(conn, tx, messageSid, from, to, body.Replace("\0", ""), now);
@@ -41,9 +42,19 @@ public static class SmsEndpoints
         var need = await needs.OpenAsync(conn, tx, new NewNeed(
             "sms", NeedPolicy.OtherCategory, from, resident?.Id, resident?.Flags ?? [], MessageId: message.Id, Summary: message.Body), now);
         await messages.LinkNeedAsync(conn, tx, message.Id, need.Id);
+        var reply = ivr.Value.For(resident?.Language).SmsReceived.Replace("{reference}", need.Reference);
+        // Replayed after an outage, the TwiML answer reaches nobody: the reference goes out as an SMS of its own.
+        var replyId = replayed
+            ? await outbox.QueueSmsAsync(conn, tx, new OutboundSms(from, reply, "reference_code", $"sms-reply:{messageSid}", need.Id), twilio.Value.PhoneNumber, now)
+            : (long?)null;
         await tx.CommitAsync(ct);
 
-        var prompts = ivr.Value.For(resident?.Language);
-        return TwimlResult.From(new MessagingResponse().Message(prompts.SmsReceived.Replace("{reference}", need.Reference)));
+        if (replyId is { } id)
+        {
+            outbox.DispatchSms(id);
+            return TwimlResult.Empty;
+        }
+
+        return TwimlResult.From(new MessagingResponse().Message(reply));
     }
 }

@@ -16,7 +16,7 @@ public static class AuthEndpoints
     public static RouteGroupBuilder MapAuth(this RouteGroupBuilder api)
     {
         var auth = api.MapGroup("/auth");
-        auth.MapPost("/login", Login).AllowAnonymous();
+        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(Infrastructure.Startup.LoginRateLimit);
         auth.MapPost("/logout", (Delegate)Logout);
         auth.MapGet("/me", Me);
         return api;

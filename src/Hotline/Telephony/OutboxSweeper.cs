@@ -19,8 +19,9 @@ public sealed class OutboxSweeper(NpgsqlDataSource db, Outbox outbox, ILogger<Ou
             {
                 await SweepAsync(stoppingToken);
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever went wrong (usually the database being away), the sweeper must live to sweep again.
                 logger.LogWarning("Outbox sweep skipped: {Message}", e.Message);
             }
         }

@@ -8,10 +8,10 @@ namespace Hotline.Voicemails;
 // After a voicemail the resident also gets their reference code in writing, once per need.
 public sealed class ReferenceSms(Outbox outbox, Phones phones, IOptions<IvrOptions> ivr, IOptions<TwilioOptions> twilio)
 {
-    public async Task QueueAsync(VoiceStep step, string language)
+    public async Task QueueAsync(VoiceStep step, string language, long needId, string reference)
     {
-        var to = phones.ToE164(step.Call.ResidentPhone);
-        if (step.Call.NeedId is not { } needId || step.Call.NeedReference is not { } reference || to is null)
+        // A withheld number cannot be texted.
+        if (phones.ToE164(step.Call.ResidentPhone) is not { } to)
         {
             return;
         }

@@ -18,32 +18,33 @@ public static class VoicemailEndpoints
 
     // The <Record> action: the caller is still on the line and hears their reference code.
     static Task<TwimlResult> Recorded(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls,
-        VoiceResponses twiml, ReferenceSms referenceSms, CallbackRequests callbacks, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        CallRouting routing, VoiceResponses twiml, ReferenceSms referenceSms, CallbackRequests callbacks, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
-            await SaveAsync(step, voicemails, calls, "recorded", recordingStatus: null, transcript: null, transcriptionStatus: null);
+            var need = await routing.EnsureNeedAsync(step);
+            await SaveAsync(step, voicemails, calls, "recorded", need.Id, recordingStatus: null, transcript: null, transcriptionStatus: null);
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
-            await referenceSms.QueueAsync(step, language);
-            await callbacks.FromVoicemailAsync(step);
-            return twiml.VoicemailThanks(language, step.Call.NeedReference);
+            await referenceSms.QueueAsync(step, language, need.Id, need.Reference);
+            await callbacks.FromVoicemailAsync(step, need.Id);
+            return twiml.VoicemailThanks(language, need.Reference);
         }, ct);
 
     static Task<TwimlResult> RecordingStatus(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
-            await SaveAsync(step, voicemails, calls, "recording_status", step.Form["RecordingStatus"], transcript: null, transcriptionStatus: null);
+            await SaveAsync(step, voicemails, calls, "recording_status", step.Call.NeedId, step.Form["RecordingStatus"], transcript: null, transcriptionStatus: null);
             return new Twilio.TwiML.VoiceResponse();
         }, ct);
 
     static Task<TwimlResult> Transcription(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
-            await SaveAsync(step, voicemails, calls, "transcription", recordingStatus: null,
+            await SaveAsync(step, voicemails, calls, "transcription", step.Call.NeedId, recordingStatus: null,
                 step.Form["TranscriptionText"] ?? "", step.Form["TranscriptionStatus"] ?? "completed");
             return new Twilio.TwiML.VoiceResponse();
         }, ct);
 
-    static async Task SaveAsync(VoiceStep step, VoicemailStore voicemails, CallStore calls, string kind,
+    static async Task SaveAsync(VoiceStep step, VoicemailStore voicemails, CallStore calls, string kind, long? needId,
         string? recordingStatus, string? transcript, string? transcriptionStatus)
     {
         var recordingSid = step.Form.Required("RecordingSid");
@@ -59,7 +60,7 @@ public static class VoicemailEndpoints
         }
 
         await voicemails.UpsertAsync(step.Conn, step.Tx, new VoicemailUpdate(
-            step.Call.Id, step.Call.NeedId, recordingSid, step.Form["RecordingUrl"], step.Form.Int("RecordingDuration"),
+            step.Call.Id, needId, recordingSid, step.Form["RecordingUrl"], step.Form.Int("RecordingDuration"),
             recordingStatus, transcript, transcriptionStatus, step.Now));
         await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
     }

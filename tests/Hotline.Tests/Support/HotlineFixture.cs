@@ -20,6 +20,13 @@ public sealed class HotlineFixture : IAsyncLifetime
     string adminConnectionString = "";
 
     public string ConnectionString { get; private set; } = "";
+
+    // The app reaches PostgreSQL through this, so tests can take the database away from it.
+    public DatabaseProxy DatabaseProxy { get; private set; } = null!;
+    string appConnectionString = "";
+
+    // The app's local data (the outage journal), fresh for every run.
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N")[..8]);
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;
 
@@ -32,6 +39,9 @@ public sealed class HotlineFixture : IAsyncLifetime
             ?? throw new InvalidOperationException("HOTLINE_TEST_POSTGRES is not set: run the tests with ops/test.sh, which starts a throwaway PostgreSQL.");
         ConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = databaseName }.ConnectionString;
         Db = NpgsqlDataSource.Create(ConnectionString);
+        var direct = new NpgsqlConnectionStringBuilder(ConnectionString);
+        DatabaseProxy = new DatabaseProxy(direct.Host!, direct.Port);
+        appConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = DatabaseProxy.Port }.ConnectionString;
 
         Sandbox = await SandboxServer.StartAsync(new SandboxOptions
         {
@@ -52,7 +62,8 @@ public sealed class HotlineFixture : IAsyncLifetime
 
     IEnumerable<(string, string)> Settings() =>
     [
-        ("ConnectionStrings:Hotline", ConnectionString),
+        ("ConnectionStrings:Hotline", appConnectionString),
+        ("Hotline:DataDirectory", DataDirectory),
         ("Twilio:AuthToken", AuthToken),
         ("Twilio:AccountSid", AccountSid),
         ("Twilio:PhoneNumber", HotlineNumber),
@@ -67,6 +78,7 @@ public sealed class HotlineFixture : IAsyncLifetime
     // Empties our tables (not Hangfire's, not the migration journal) before a test.
     public async Task ResetAsync()
     {
+        DatabaseProxy.Restore();
         // A call the last test left ringing must not post its webhooks into this test's tables.
         using (var idle = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
         {
@@ -74,6 +86,14 @@ public sealed class HotlineFixture : IAsyncLifetime
         }
 
         Sandbox.Sandbox.Reset();
+        var journal = Path.Combine(DataDirectory, "journal");
+        if (Directory.Exists(journal))
+        {
+            foreach (var file in Directory.EnumerateFiles(journal, "*.json", SearchOption.AllDirectories))
+            {
+                File.Delete(file);
+            }
+        }
         await using var conn = await Db.OpenConnectionAsync();
         var tables = await conn.QueryAsync<string>(
             "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schemaversions'");
@@ -84,6 +104,8 @@ public sealed class HotlineFixture : IAsyncLifetime
     {
         await Factory.DisposeAsync();
         await Sandbox.DisposeAsync();
+        await DatabaseProxy.DisposeAsync();
+        Directory.Delete(DataDirectory, recursive: true);
         await Db.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(adminConnectionString);

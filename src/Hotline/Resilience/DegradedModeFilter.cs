@@ -1,0 +1,67 @@
+using System.Net.Sockets;
+using Hotline.Calls;
+using Hotline.Infrastructure;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Hotline.Resilience;
+
+// Twilio waits at most 15 s for a webhook and does not retry, and a database failover takes 30-120 s. So every
+// webhook gets a short time budget for its database work; when the database is down or too slow, the webhook is
+// journaled to disk and answered without it, and the replayer brings it into the database later.
+public sealed class DegradedModeFilter(
+    WebhookJournal journal, DegradedAnswers answers, DatabaseHealth health, IOptions<HotlineOptions> options,
+    TimeProvider clock, ILogger<DegradedModeFilter> logger) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.Items.ContainsKey(VoiceWebhook.ReplayMarker))
+        {
+            // A replay fails loudly so that its journal entry stays for the next attempt.
+            return await next(context);
+        }
+
+        var received = clock.GetUtcNow().UtcDateTime;
+        var callerGone = http.RequestAborted;
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(callerGone);
+        budget.CancelAfter(TimeSpan.FromMilliseconds(options.Value.WebhookBudgetMilliseconds));
+        http.RequestAborted = budget.Token;
+        // The handler's own CancellationToken was bound before this filter ran; hand it the budget instead.
+        for (var i = 0; i < context.Arguments.Count; i++)
+        {
+            if (context.Arguments[i] is CancellationToken)
+            {
+                context.Arguments[i] = budget.Token;
+            }
+        }
+
+        var work = next(context).AsTask();
+        try
+        {
+            return await work.WaitAsync(budget.Token);
+        }
+        catch (Exception e) when (!callerGone.IsCancellationRequested && IsDatabaseTrouble(e))
+        {
+            // The handler may still finish later; the replay then finds its rows (or its stored answer) and adds nothing.
+            _ = work.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            health.Failed();
+            var form = await http.Request.ReadFormAsync(callerGone);
+            journal.Append(new JournalEntry(
+                http.Request.Path.Value ?? "", http.Request.QueryString.Value ?? "",
+                form.ToDictionary(f => f.Key, f => f.Value.ToString()),
+                http.Request.Headers[Telephony.WebhookReceiptFilter.TokenHeader].FirstOrDefault(), received, e.GetType().Name));
+            logger.LogWarning("Database unavailable ({Reason}); journaled {Path} for call or message {Sid} and answered without it",
+                e.GetType().Name + ": " + e.Message, http.Request.Path, form["CallSid"].FirstOrDefault() ?? form["MessageSid"].FirstOrDefault());
+            return answers.For(http.Request.Path.Value ?? "");
+        }
+    }
+
+    static bool IsDatabaseTrouble(Exception e) => e switch
+    {
+        OperationCanceledException or TimeoutException or NpgsqlException or SocketException => true,
+        AggregateException a => a.InnerExceptions.Any(IsDatabaseTrouble),
+        InvalidOperationException when e.InnerException is { } inner => IsDatabaseTrouble(inner),
+        _ => e.InnerException is { } inner && IsDatabaseTrouble(inner),
+    };
+}
