@@ -58,6 +58,17 @@ public sealed record CallbackEvent
     public DateTime OccurredAt { get; init; }
 }
 
+public sealed record WaitingCaller
+{
+    public long CallId { get; init; }
+    public string Urgency { get; init; } = "";
+    public DateTime StartedAt { get; init; }
+
+    // A callback never goes ahead of a caller who called before it at the same or a higher urgency.
+    public bool IsAheadOf(Callback callback) =>
+        (Array.IndexOf(Needs.Urgency.Order, Urgency), StartedAt).CompareTo((Array.IndexOf(Needs.Urgency.Order, callback.Urgency), callback.PlaceAt)) < 0;
+}
+
 // A request for a callback, from a call or from the console. DedupeKey makes repeated reports of one request a no-op.
 public sealed record CallbackRequest(
     string Phone, string Source, string Urgency, DateTime PlaceAt, DateTime DueAt, string DedupeKey,

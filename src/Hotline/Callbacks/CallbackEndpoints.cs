@@ -26,8 +26,6 @@ public static class CallbackEndpoints
 
     public sealed record CallbackView(Callback Callback, IReadOnlyList<CallbackAttempt> Attempts, IReadOnlyList<CallbackEvent> Events);
 
-    public sealed record WaitingCaller(long CallId, string Urgency, DateTime StartedAt);
-
     // WaitingCallerFirst: a caller in the queue now has an earlier place (by urgency, then the time they called) than
     // the next due callback, so the operator takes that call first and the callback does not jump the line.
     public sealed record NextCallback(CallbackView? Next, WaitingCaller? WaitingCaller, bool WaitingCallerFirst);
@@ -57,16 +55,8 @@ public static class CallbackEndpoints
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var next = (await store.NextDueAsync(conn, null, clock.GetUtcNow().UtcDateTime, forOperator: true, 1)).FirstOrDefault();
-        var waiting = await conn.QueryFirstOrDefaultAsync<WaitingCaller>(
-            """
-            SELECT c.id AS call_id, coalesce(n.urgency, CASE WHEN c.queue_name = 'urgent' THEN 'urgent' ELSE 'normal' END) AS urgency, c.started_at
-            FROM calls c LEFT JOIN needs n ON n.call_id = c.id
-            WHERE c.stage = 'queue' AND c.queue_result IS NULL AND c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
-            ORDER BY array_position(@order, coalesce(n.urgency, CASE WHEN c.queue_name = 'urgent' THEN 'urgent' ELSE 'normal' END)), c.started_at
-            LIMIT 1
-            """, new { order = Urgency.Order });
-        var waitingFirst = waiting is not null && (next is null ||
-            (Array.IndexOf(Urgency.Order, waiting.Urgency), waiting.StartedAt).CompareTo((Array.IndexOf(Urgency.Order, next.Urgency), next.PlaceAt)) < 0);
+        var waiting = await store.FirstWaitingCallerAsync(conn, null, clock.GetUtcNow().UtcDateTime);
+        var waitingFirst = waiting is not null && (next is null || waiting.IsAheadOf(next));
         var view = next is null ? null : (await ViewsAsync(conn, store, [next]))[0];
         return TypedResults.Ok(new NextCallback(view, waiting, waitingFirst));
     }

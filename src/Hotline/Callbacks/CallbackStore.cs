@@ -87,6 +87,19 @@ public sealed class CallbackStore
             """,
             new { now, forOperator, limit }, tx)).AsList();
 
+    // The caller waiting in a queue now with the earliest place: urgency (their need's, or the urgent queue's), then the
+    // time they called. Calls older than a few hours are not waiting, whatever their row says (a lost final status).
+    public Task<WaitingCaller?> FirstWaitingCallerAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTime now) =>
+        conn.QueryFirstOrDefaultAsync<WaitingCaller>(
+            """
+            SELECT c.id AS call_id, coalesce(n.urgency, CASE WHEN c.queue_name = 'urgent' THEN 'urgent' ELSE 'normal' END) AS urgency, c.started_at
+            FROM calls c LEFT JOIN needs n ON n.call_id = c.id
+            WHERE c.stage = 'queue' AND c.queue_result IS NULL AND c.started_at > @since
+              AND c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
+            ORDER BY array_position(@order, coalesce(n.urgency, CASE WHEN c.queue_name = 'urgent' THEN 'urgent' ELSE 'normal' END)), c.started_at
+            LIMIT 1
+            """, new { order = Needs.Urgency.Order, since = now.AddHours(-3) }, tx);
+
     // Takes a pending callback for one attempt. Only one caller of this wins; the others get null.
     public Task<Callback?> ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long id, DateTime now, long? staffId, bool automatic) =>
         conn.QuerySingleOrDefaultAsync<Callback>(

@@ -53,6 +53,25 @@ public sealed class CallbackWorkTests(HotlineFixture fixture) : CallbackTest(fix
     }
 
     [Fact]
+    public async Task An_automatic_callback_does_not_jump_a_caller_who_called_earlier_and_is_still_waiting()
+    {
+        await StaffLogin.AddStaffAsync(Fixture, "op", "operator", onDuty: true);
+        var earlier = await CallerWithNeedAsync();
+        var requester = await CallerWithNeedAsync();
+        await requester.Press("/twilio/voice/queue/callback", "1");
+        var callback = (await CallbackForAsync(requester.From))!;
+        CallbackSettings.Use(Fixture, CallbackMode.Automatic);
+
+        await Job().RunAsync(callback.Id, CancellationToken.None);
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM callback_attempts"));
+
+        // The earlier caller is put through; now the callback is first in line and is called.
+        await earlier.PostAsync("/twilio/voice/queue/done", ("QueueResult", "bridged"), ("QueueTime", "90"));
+        await Job().RunAsync(callback.Id, CancellationToken.None);
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM callback_attempts"));
+    }
+
+    [Fact]
     public async Task Nobody_on_duty_in_operator_first_mode_the_callback_waits_and_is_worked_when_an_operator_comes_on_duty()
     {
         await StaffWithPhoneAsync(Fixture, "op", "+8613900000010", onDuty: false);
