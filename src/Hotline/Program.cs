@@ -4,10 +4,13 @@ using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
+using Hotline.Reports;
+using Hotline.Residents;
 using Hotline.Resilience;
 using Hotline.Staff;
 using Hotline.Telephony;
 using Hotline.Voicemails;
+using Hotline.Wellness;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -21,12 +24,21 @@ if (args.FirstOrDefault() == "migrate")
     return;
 }
 
+if (args.FirstOrDefault() == ImportResidentsCommand.Name)
+{
+    Environment.ExitCode = await ImportResidentsCommand.RunAsync(builder.Configuration, args[1..]);
+    return;
+}
+
 builder.AddDatabase();
 builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
 builder.AddCallbacks();
+builder.AddResidents();
+builder.AddWellness();
+builder.AddReports();
 
 var app = builder.Build();
 
@@ -55,6 +67,7 @@ app.MapGroup("/twilio")
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
     .MapCallbackWebhooks()
+    .MapWellnessWebhooks()
     .MapBenchmarkWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
@@ -62,7 +75,10 @@ app.MapGroup("/api")
     .MapCallLog()
     .MapNeeds()
     .MapCallbacks()
-    .MapRecordingAudio();
+    .MapRecordingAudio()
+    .MapResidents()
+    .MapWellness()
+    .MapReports();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 
 app.Run();

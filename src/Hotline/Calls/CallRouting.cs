@@ -42,7 +42,7 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
         }
 
         var need = await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
-            "voicemail", NeedPolicy.OtherCategory, step.Call.FromPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now);
+            "voicemail", NeedPolicy.OtherCategory, step.Call.ResidentPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now);
         await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
         return (need.Id, need.Reference);
     }

@@ -62,6 +62,8 @@ public sealed class LanguagePrompts
     public string DegradedThanks { get; set; } = "";
     public string DegradedSms { get; set; } = "";
     public string QueuePleaseHold { get; set; } = "";
+    public string WellnessPrompt { get; set; } = "";
+    public string WellnessThanks { get; set; } = "";
 
     // Callbacks: what the resident hears when the hotline calls them back ({reference}), what the operator hears before
     // being put through ({reference}, {category}, {urgency}, {source}), and the SMS when nobody could reach them

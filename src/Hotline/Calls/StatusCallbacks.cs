@@ -1,6 +1,7 @@
 using System.Globalization;
 using Hotline.Callbacks;
 using Hotline.Telephony;
+using Hotline.Wellness;
 
 namespace Hotline.Calls;
 
@@ -10,7 +11,8 @@ public static class StatusCallbacks
 {
     static readonly string[] KnownStatuses = ["queued", "initiated", "ringing", "in-progress", .. CallStatus.Final];
 
-    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, CancellationToken ct)
+    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, WellnessCalls wellness,
+        CancellationToken ct)
     {
         var fields = new TwilioForm(form);
         var status = fields.Required("CallStatus");
@@ -30,6 +32,7 @@ public static class StatusCallbacks
                 await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
                     new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
                 await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+                await wellness.OnFinalStatusAsync(step, status);
                 if (CallStatus.IsFinal(status))
                 {
                     await callbacks.CallEndedAsync(step);

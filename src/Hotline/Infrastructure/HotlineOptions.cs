@@ -15,4 +15,8 @@ public sealed class HotlineOptions
     // The database work of one webhook; past it the webhook is journaled and answered without the database.
     [Range(200, 10000)]
     public int WebhookBudgetMilliseconds { get; set; } = 1500;
+
+    // Logins per minute from one client address (the test run logs in from one address many times a minute).
+    [Range(1, 100000)]
+    public int LoginsPerMinute { get; set; } = 20;
 }

@@ -82,7 +82,11 @@ public static class Startup
             // Per client address, on top of the per-account lock after five wrong passwords.
             limiter.AddPolicy(LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) }));
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<IOptions<HotlineOptions>>().Value.LoginsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                }));
         });
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorHandling>();

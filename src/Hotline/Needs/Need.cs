@@ -24,7 +24,8 @@ public sealed record Need
     public DateTime UpdatedAt { get; init; }
 }
 
-// What a webhook knows when it opens a need.
+// What a webhook knows when it opens a need. Urgency, when given, is the least urgency the need gets (a wellness
+// call that found a resident in need is urgent whatever the category says).
 public sealed record NewNeed(
     string Source, string Category, string Phone, long? ResidentId, string[] ResidentFlags,
-    long? CallId = null, long? MessageId = null, string? Summary = null);
+    long? CallId = null, long? MessageId = null, string? Summary = null, string? Urgency = null);

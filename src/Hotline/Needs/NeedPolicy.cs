@@ -12,11 +12,15 @@ public sealed class NeedPolicy(IOptions<NeedOptions> options)
 
     // Urgency comes from the category and goes up one level for a registered vulnerable resident. The deadline is
     // the category's own, or the new level's when that is sooner.
-    public Assessment Assess(string category, IReadOnlyCollection<string> residentFlags, DateTime now)
+    public Assessment Assess(string category, IReadOnlyCollection<string> residentFlags, DateTime now, string? atLeast = null)
     {
         var config = options.Value;
         var categoryOptions = config.Categories.GetValueOrDefault(category) ?? config.Categories[OtherCategory];
         var urgency = residentFlags.Any(config.RaisingFlags.Contains) ? Urgency.Raise(categoryOptions.Urgency) : categoryOptions.Urgency;
+        if (Urgency.IsKnown(atLeast) && Array.IndexOf(Urgency.Order, atLeast) < Array.IndexOf(Urgency.Order, urgency))
+        {
+            urgency = atLeast!;
+        }
 
         var ackMinutes = categoryOptions.AckMinutes;
         var fulfilMinutes = categoryOptions.FulfilMinutes;

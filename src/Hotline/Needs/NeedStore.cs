@@ -11,7 +11,7 @@ public sealed class NeedStore(NeedPolicy policy)
     public async Task<Need> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewNeed need, DateTime now)
     {
         var sequence = await conn.ExecuteScalarAsync<long>("SELECT nextval('need_reference_seq')", transaction: tx);
-        var assessment = policy.Assess(need.Category, need.ResidentFlags, now);
+        var assessment = policy.Assess(need.Category, need.ResidentFlags, now, need.Urgency);
         var created = await conn.QuerySingleOrDefaultAsync<Need>(
             """
             INSERT INTO needs (reference, call_id, message_id, resident_id, phone, source, category, urgency, summary,

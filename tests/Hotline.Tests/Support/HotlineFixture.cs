@@ -72,6 +72,8 @@ public sealed class HotlineFixture : IAsyncLifetime
         ("Twilio:PublicBaseUrl", PublicBaseUrl),
         ("Jobs:SchedulePollingMilliseconds", "100"),
         ("Jobs:WorkerCount", "4"),
+        // Every test logs in from the same test-server address.
+        ("Hotline:LoginsPerMinute", "1000"),
         ("Logging:LogLevel:Default", "Warning"),
     ];
 
