@@ -33,6 +33,13 @@ public sealed class CallbackJob(NpgsqlDataSource db, CallbackStore store, Callba
             return;
         }
 
+        if (await store.FirstWaitingCallerAsync(conn, tx, now) is { } waiting && waiting.IsAheadOf(callback))
+        {
+            // The resident would go to the front of the urgent queue: not while someone who called before them waits.
+            // The sweep hands the callback on again once the queue has moved.
+            return;
+        }
+
         var started = await dialer.StartAutomaticAsync(conn, tx, callbackId, now);
         await tx.CommitAsync(ct);
         if (started is not null)
