@@ -4,6 +4,7 @@ using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
+using Hotline.OperatorConsole;
 using Hotline.Reports;
 using Hotline.Residents;
 using Hotline.Resilience;
@@ -36,6 +37,7 @@ builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
 builder.AddCallbacks();
+builder.AddConsole();
 builder.AddResidents();
 builder.AddWellness();
 builder.AddReports();
@@ -46,6 +48,7 @@ await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseConsole();
 app.UseWebhookLimits();
 app.UseRateLimiter();
 app.UseAuthentication();
@@ -68,9 +71,11 @@ app.MapGroup("/twilio")
     .MapSmsWebhooks()
     .MapCallbackWebhooks()
     .MapWellnessWebhooks()
-    .MapBenchmarkWebhooks();
+    .MapBenchmarkWebhooks()
+    .MapConsoleWebhooks();
 app.MapGroup("/api")
     .RequireAuthorization(Policies.Staff)
+    .AddEndpointFilter<CsrfFilter>()
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
@@ -78,7 +83,9 @@ app.MapGroup("/api")
     .MapRecordingAudio()
     .MapResidents()
     .MapWellness()
-    .MapReports();
+    .MapReports()
+    .MapConsole();
+app.MapConsolePages();
 app.MapHangfireDashboardWithAuthorizationPolicy(Policies.Supervisor, "/hangfire");
 
 app.Run();

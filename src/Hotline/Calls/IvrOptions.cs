@@ -72,4 +72,9 @@ public sealed class LanguagePrompts
     public string CallbackWhisper { get; set; } = "";
     public string CallbackClosed { get; set; } = "";
     public string CallbackUnreachableSms { get; set; } = "";
+    // Heard by an operator who pressed "take next call", before the caller is put through.
+    public string OperatorWhisper { get; set; } = "";
+    public string OperatorUrgentQueue { get; set; } = "";
+    public string OperatorGeneralQueue { get; set; } = "";
+    public string OperatorNobodyWaiting { get; set; } = "";
 }

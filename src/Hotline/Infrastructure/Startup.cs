@@ -49,8 +49,18 @@ public static class Startup
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(30);
             cookie.SlidingExpiration = true;
-            // The API answers 401/403 instead of redirecting to a login page.
-            cookie.Events.OnRedirectToLogin = context => Refuse(context.Response, StatusCodes.Status401Unauthorized);
+            // The API answers 401/403; a page sends the browser to the login form.
+            cookie.LoginPath = "/login";
+            cookie.Events.OnRedirectToLogin = context =>
+            {
+                if (context.Request.Path.StartsWithSegments("/api"))
+                {
+                    return Refuse(context.Response, StatusCodes.Status401Unauthorized);
+                }
+
+                context.Response.Redirect(context.RedirectUri);
+                return Task.CompletedTask;
+            };
             cookie.Events.OnRedirectToAccessDenied = context => Refuse(context.Response, StatusCodes.Status403Forbidden);
         });
         builder.Services.AddAuthorizationBuilder()

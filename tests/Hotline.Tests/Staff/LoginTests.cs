@@ -60,7 +60,10 @@ public sealed class LoginTests(HotlineFixture fixture) : HotlineTest(fixture)
         var anonymous = Fixture.Factory.CreateClient(new() { AllowAutoRedirect = false });
 
         Assert.Equal(HttpStatusCode.Forbidden, (await asOperator.GetAsync("/hangfire")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/hangfire")).StatusCode);
+        // A page, not the API: the browser is sent to the login form.
+        var stranger = await anonymous.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.Redirect, stranger.StatusCode);
+        Assert.Contains("/login?ReturnUrl=", stranger.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.OK, (await asSupervisor.GetAsync("/hangfire")).StatusCode);
     }
 }

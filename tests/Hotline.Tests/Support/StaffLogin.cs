@@ -17,12 +17,17 @@ public static class StaffLogin
             new { username, role, hash, onDuty });
     }
 
-    // A client with a logged-in session cookie.
+    // A client with a logged-in session cookie, sending the session's antiforgery token on every request as the
+    // console's pages do (state-changing API calls are refused without it).
     public static async Task<HttpClient> LoggedInAsync(HotlineFixture fixture, string username)
     {
         var client = fixture.Factory.CreateClient(new() { AllowAutoRedirect = false });
         var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password = Password });
         response.EnsureSuccessStatusCode();
+        var csrf = await client.GetFromJsonAsync<CsrfToken>("/api/auth/csrf");
+        client.DefaultRequestHeaders.Add("X-CSRF-TOKEN", csrf!.Token);
         return client;
     }
+
+    sealed record CsrfToken(string Token);
 }
