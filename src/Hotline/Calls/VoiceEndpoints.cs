@@ -112,6 +112,8 @@ public static class VoiceEndpoints
             var result = step.Form["QueueResult"] ?? "unknown";
             var waited = step.Form.Int("QueueTime");
             await calls.LeftQueueAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
+            // Twilio may report the queue result after the call's final status; the outcome must follow it.
+            await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
             await step.RecordAsync("queue_left", $"{result} after {waited}s", $"queue_left:{step.Call.CallSid}");
             // A caller who hung up may be reported over before this action arrives; what the queue did decides their callback.
             await callbacks.CallEndedAsync(step);
