@@ -23,6 +23,7 @@ work=$(mktemp -d /tmp/hotline-drills.XXXXXX)
 chmod 755 "$work"
 pg_data=$work/pg pg_started=false
 pids=()   # every process we start, stopped in reverse order
+a_pid='' sb_url=''   # set by start_app/start_sandbox through eval
 
 # shellcheck disable=SC2317  # only called from the EXIT trap
 cleanup() {
@@ -60,7 +61,7 @@ export Twilio__AuthToken
 export Twilio__PhoneNumber=+8621000000000
 speed=${DRILL_SPEED:-10}
 
-# start_sandbox NAME APP_URL -> prints its URL; pid appended to pids (so call it without $(...)).
+# start_sandbox NAME APP_URL: its URL goes into ${NAME}_url, its pid into pids (so call it without $(...)).
 start_sandbox() {
   local name=$1 app_url=$2 port
   port=$(pg_free_port)
@@ -157,6 +158,7 @@ SQL
 reference_sms() { # DB SANDBOX_URL...
   local db=$1; shift
   psql_db "$db" -F ' ' -c "SELECT reference, phone FROM needs WHERE source = 'voicemail'" >"$work/needs.txt"
+  local url
   for url in "$@"; do curl -fsS "$url/sandbox/messages"; echo; done >"$work/messages.jsonl"
   python3 - "$work/needs.txt" "$work/messages.jsonl" <<'EOF'
 import json, sys, collections
@@ -271,7 +273,6 @@ sigkill)
     read -r refs_ok refs_of max_per_phone < <(reference_sms "$run" "$sb_url")
     echo "$refs_ok $refs_of $max_per_phone $(duplicates "$run")" >"$work/extra-$run.txt"
   done
-  failed_killed=$(grep -c ' failed requests' "$work/scenario-killed.out" || true)
   cat <<EOF
 ## SIGKILL of the app mid-run ($(date -u +%F))
 Command: \`ops/drills.sh sigkill\` (DRILL_CALLS=$calls, speed ${speed}x). Killed 15 s into the run, restarted at once on
