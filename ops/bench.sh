@@ -4,6 +4,8 @@
 # Everything it starts is stopped and removed on exit, Ctrl-C included.
 #
 #   ops/bench.sh [webhooks] [--seconds N] [--concurrency N] [--rate N] [--warmup N] [--sql-stats]
+#   ops/bench.sh callbacks [iterations] [open callbacks]   (tests/Hotline.Benchmarks.Callbacks on the same throwaway
+#                    PostgreSQL, no app: next due and duplicate merge with 10,000 open callbacks)
 #
 #   --seconds N      length of each measured run (20)
 #   --concurrency N  workers of the closed-loop runs (16)
@@ -25,8 +27,9 @@ overrides=$(env | grep -E '^(HOTLINE_BENCH_DB_OPTIONS|(Hotline|Jobs|Ivr|Needs|Ke
   | grep -vE '^DOTNET_(CLI_|NOLOGO|GENERATE_ASPNET_CERTIFICATE|ROOT|SKIP_FIRST_TIME_EXPERIENCE)' \
   | sort | sed -E "s/=(.*)/='\1'/" | tr '\n' ' ' || true)
 export HOTLINE_BENCH_COMMAND="${overrides}ops/bench.sh $*"
-bench_args=() sql_stats=false
-[[ ${1:-} != webhooks ]] || shift   # the only suite so far; named so that more can follow
+bench_args=() sql_stats=false suite=webhooks
+if [[ ${1:-} == callbacks ]]; then suite=callbacks; shift; bench_args=("$@"); set --; fi
+[[ ${1:-} != webhooks ]] || shift
 while (($#)); do
   case $1 in
     --sql-stats) sql_stats=true; shift ;;
@@ -59,6 +62,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+if [[ $suite == callbacks ]]; then
+  log "building the callback benchmark (Release)"
+  dotnet build tests/Hotline.Benchmarks.Callbacks/Hotline.Benchmarks.Callbacks.csproj -c Release -nologo -v quiet >>"$work/build.log" 2>&1 \
+    || { cat "$work/build.log" >&2; exit 1; }
+  pg_port=$(pg_free_port)
+  pg_started=true
+  pg_cluster_start "$pg_data" "$pg_port"
+  status=0
+  dotnet tests/Hotline.Benchmarks.Callbacks/bin/Release/net10.0/Hotline.Benchmarks.Callbacks.dll \
+    "$(pg_conn_string "$pg_port" postgres)" "${bench_args[@]}" || status=$?
+  exit "$status"
+fi
 
 log "building (Release)"
 for project in src/Hotline/Hotline.csproj tests/Hotline.Benchmarks/Hotline.Benchmarks.csproj; do

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hotline.Callbacks;
 using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
@@ -35,6 +36,7 @@ builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
+builder.AddCallbacks();
 builder.AddConsole();
 builder.AddResidents();
 builder.AddWellness();
@@ -67,6 +69,7 @@ app.MapGroup("/twilio")
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
+    .MapCallbackWebhooks()
     .MapWellnessWebhooks()
     .MapBenchmarkWebhooks()
     .MapConsoleWebhooks();
@@ -76,6 +79,7 @@ app.MapGroup("/api")
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
+    .MapCallbacks()
     .MapRecordingAudio()
     .MapResidents()
     .MapWellness()

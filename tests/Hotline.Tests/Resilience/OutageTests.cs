@@ -103,7 +103,7 @@ public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
 
         await ReplayUntilEmptyAsync();
 
-        Assert.Equal(["fallback", "need_opened", "recorded"],
+        Assert.Equal(["fallback", "need_opened", "recorded", "callback_opened"],
             (await QueryAsync<string>("SELECT kind FROM call_events ORDER BY id")).ToArray());
         Assert.Equal("voicemail", await ScalarAsync<string>("SELECT stage FROM calls"));
     }
