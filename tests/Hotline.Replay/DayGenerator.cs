@@ -55,6 +55,7 @@ public static class DayGenerator
         var needs = new List<(string Phone, string Need)>();
         var voicemails = new List<(string Phone, string Transcript)>();
         var callbacks = 0;
+        var hungUpWithNeed = new HashSet<int>();
         var phaseCallers = new[] { new List<(double At, ScenarioCallerLine Line)>(), new List<(double At, ScenarioCallerLine Line)>() };
         var phaseSms = new[] { new List<(double At, ScenarioSmsLine Line)>(), new List<(double At, ScenarioSmsLine Line)>() };
         // Phones whose language the app knows after the voicemail phase: the queue phase's repeat callers.
@@ -131,6 +132,7 @@ public static class DayGenerator
                 {
                     line = new() { From = phone, Presses = [.. presses, digit], HangupAt = "record" };
                     outcome = "abandoned_in_ivr";
+                    hungUpWithNeed.Add(outcomes.Count);
                     needs.Add((phone, $"call/{category}"));
                     knownLanguage.Add(phone);
                 }
@@ -177,8 +179,13 @@ public static class DayGenerator
             needs.Add((from, $"sms/{rules.VoicemailCategory}"));
         }
 
+        // Which calls the app turns into a callback request (Callbacks/CallbackRequests.cs).
+        var callbackCalls = outcomes.Where((o, i) => o.Outcome is "voicemail" or "callback_requested" or "abandoned_in_queue"
+            || o.Outcome == "abandoned_in_ivr" && hungUpWithNeed.Contains(i)).ToList();
         var expected = new ReplayExpectations
         {
+            CallbackRequests = callbackCalls.Count,
+            CallbackPhones = callbackCalls.Select(c => c.Phone).Distinct().Count(),
             Calls = outcomes.Count,
             Voicemails = voicemails.Count,
             InboundSms = smsCount,

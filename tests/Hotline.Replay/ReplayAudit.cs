@@ -119,7 +119,8 @@ public static class ReplayAudit
             Line("sms answered with a reference", expected.SmsReplies, replies);
         }
 
-        Line("sms sent", expected.OutboundSms, await ScalarAsync(conn, "SELECT count(*)::int FROM messages WHERE direction = 'outbound'", ct));
+        Line("sms sent (reference codes)", expected.OutboundSms, await ScalarAsync(conn,
+            "SELECT count(*)::int FROM messages WHERE direction = 'outbound' AND purpose = 'reference_code'", ct));
         Line("sms sent twice (same dedupe key)", 0, await ScalarAsync(conn,
             "SELECT count(*)::int FROM (SELECT dedupe_key FROM messages WHERE dedupe_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d", ct));
         Line("sms sent twice (same phone and body)", 0, await ScalarAsync(conn,
@@ -133,7 +134,13 @@ public static class ReplayAudit
         // Tables landing with other features: counted when present.
         if (await TableExistsAsync(conn, "callbacks", ct))
         {
-            Line("callbacks", expected.Callbacks, await ScalarAsync(conn, "SELECT count(*)::int FROM callbacks", ct));
+            Line("callback requests (one per asking call)", expected.CallbackRequests, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM callback_events WHERE dedupe_key LIKE 'request:call:%'", ct));
+            Line("callbacks: phones with one", expected.CallbackPhones, await ScalarAsync(conn, "SELECT count(DISTINCT phone)::int FROM callbacks", ct));
+            Line("callbacks: phones with two open", 0, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM (SELECT phone FROM callbacks WHERE status IN ('pending', 'dialing') GROUP BY 1 HAVING count(*) > 1) d", ct));
+            Line("callbacks from pressing 1 in the queue", expected.Callbacks, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM callback_events WHERE dedupe_key LIKE 'request:call:%' AND detail LIKE 'queue_request%'", ct));
         }
 
         if (await TableExistsAsync(conn, "escalations", ct))
@@ -152,7 +159,7 @@ public static class ReplayAudit
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(
             """
-            SELECT (SELECT count(*) FROM call_events) || '/' || (SELECT count(*) FROM calls WHERE outcome IS NULL) || '/' ||
+            SELECT (SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id AND c.direction = 'inbound') || '/' || (SELECT count(*) FROM calls WHERE outcome IS NULL) || '/' ||
                    (SELECT count(*) FROM needs) || '/' || (SELECT count(*) FROM voicemails) || '/' ||
                    (SELECT count(*) FROM voicemails WHERE transcript IS NULL) || '/' || (SELECT count(*) FROM messages)
             """, conn);

@@ -62,6 +62,11 @@ public sealed record ReplayExpectations
     // One reference SMS (an outbound message row) per voicemail; an inbound SMS is answered in the webhook's TwiML.
     public int OutboundSms { get; init; }
     public int SmsReplies { get; init; }
+    // Calls that ask for a callback (voicemail, pressed 1 in the queue, hung up in the queue, hung up in the menu
+    // after stating a need), and the phones they come from: one open callback per phone, merged requests.
+    public int CallbackRequests { get; init; }
+    public int CallbackPhones { get; init; }
+    // Pressed 1 in the queue.
     public int Callbacks { get; init; }
 }
 
