@@ -2,7 +2,6 @@ extern alias sandbox;
 using System.Text.Json;
 using Hotline.Replay;
 using Hotline.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
 using sandbox::Hotline.Sandbox;
 using sandbox::Hotline.Sandbox.Calls;
 using sandbox::Hotline.Sandbox.Cli;
@@ -15,23 +14,20 @@ namespace Hotline.Tests.Replay;
 public sealed class LockdownDayReplayTests(HotlineFixture fixture) : HotlineTest(fixture)
 {
     [Fact]
-    public async Task A_compressed_day_of_300_calls_leaves_exactly_the_records_the_scenario_calls_for()
+    public async Task A_compressed_day_of_200_calls_leaves_exactly_the_records_the_scenario_calls_for()
     {
-        // One simulated hour at 120x: 30 s of calls, about 10 a second with their queue waits, which a loaded 2-core
-        // machine answers well within the sandbox's 15 s webhook timeout.
-        var day = DayGenerator.Generate(calls: 300, seed: 20220405, daySeconds: 3600);
+        // One simulated hour at 80x: 45 s of calls.
+        var day = DayGenerator.Generate(calls: 200, seed: 20220405, daySeconds: 3600);
         Assert.True(day.Expected.Outcomes.Count >= 4, "the day covers voicemail, the queue, callbacks and IVR hang-ups");
 
-        // On a loaded shared machine a webhook can exceed the app's 1.5 s budget, and the app then answers in degraded
-        // mode by design (voicemail, a voicemail need instead of the chosen category): correct, but not this day's
-        // expectations. This app instance allows a webhook the most the options allow (10 s), so the audit checks
-        // the normal path deterministically; degraded mode has its own tests in Resilience/.
-        await using var app = Fixture.Factory.WithWebHostBuilder(host => host.UseSetting("Hotline:WebhookBudgetMilliseconds", "10000"));
+        // Kept to about 4 calls a second: on a loaded shared machine a faster day pushes webhooks past the app's 1.5 s
+        // budget, and the app then answers in degraded mode by design (voicemail, a voicemail need instead of the
+        // chosen category): correct, but not this day's expectations. (A second app instance with a larger budget
+        // broke the fixture's Hangfire for the tests that follow.)
         var clock = Fixture.Sandbox.Sandbox.Clock;
         var speed = clock.Speed;
         var smsReplies = 0;
-        clock.Speed = 120;
-        Fixture.Sandbox.ConnectApp(app.Server.CreateHandler(), HotlineFixture.PublicBaseUrl);
+        clock.Speed = 80;
         try
         {
             smsReplies = await ReplayPlayer.PlayAsync(day, Fixture.Db, Fixture.Sandbox);
@@ -39,7 +35,6 @@ public sealed class LockdownDayReplayTests(HotlineFixture fixture) : HotlineTest
         finally
         {
             clock.Speed = speed;
-            Fixture.Sandbox.ConnectApp(Fixture.Factory.Server.CreateHandler(), HotlineFixture.PublicBaseUrl);
         }
 
         var audit = await ReplayAudit.RunAsync(Fixture.Db, day.Expected, smsReplies);
