@@ -1,6 +1,7 @@
 using Hangfire;
 using Hotline.Callbacks;
 using Hotline.Calls;
+using Hotline.Escalations;
 using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
@@ -41,6 +42,7 @@ builder.AddConsole();
 builder.AddResidents();
 builder.AddWellness();
 builder.AddReports();
+builder.AddEscalations();
 
 var app = builder.Build();
 
@@ -71,6 +73,7 @@ app.MapGroup("/twilio")
     .MapSmsWebhooks()
     .MapCallbackWebhooks()
     .MapWellnessWebhooks()
+    .MapEscalationWebhooks()
     .MapBenchmarkWebhooks()
     .MapConsoleWebhooks();
 app.MapGroup("/api")
@@ -80,6 +83,7 @@ app.MapGroup("/api")
     .MapCallLog()
     .MapNeeds()
     .MapCallbacks()
+    .MapEscalations()
     .MapRecordingAudio()
     .MapResidents()
     .MapWellness()

@@ -77,4 +77,18 @@ public sealed class LanguagePrompts
     public string OperatorUrgentQueue { get; set; } = "";
     public string OperatorGeneralQueue { get; set; } = "";
     public string OperatorNobodyWaiting { get; set; } = "";
+
+    // Escalation alerts to staff, and the answers to their acknowledgements.
+    public string EscalationSms { get; set; } = "";
+    public string FulfilSms { get; set; } = "";
+    public string EscalationCall { get; set; } = "";
+    public string FulfilCall { get; set; } = "";
+    public string AlertAcknowledged { get; set; } = "";
+    public string AlertAlreadyHandled { get; set; } = "";
+    public string AlertNotAcknowledged { get; set; } = "";
+    public string AckSmsDone { get; set; } = "";
+    public string AckSmsAlready { get; set; } = "";
+    public string AckSmsUnknownCode { get; set; } = "";
+    public string AckSmsHowTo { get; set; } = "";
+    public string AckSmsNotStaff { get; set; } = "";
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
+using Hotline.Escalations;
 using Hotline.Infrastructure;
 using Hotline.Needs;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -202,7 +203,7 @@ public static class NeedDeskEndpoints
     public sealed record ClassifyRequest(string? Category, string? Urgency);
 
     static Task<IResult> Classify(long id, ClassifyRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock,
-        NeedPolicy policy, IOptions<NeedOptions> options, CancellationToken ct) =>
+        NeedPolicy policy, IOptions<NeedOptions> options, EscalationScheduler escalations, CancellationToken ct) =>
         ChangeAsync(id, user, db, clock, ct, async (conn, tx, need, now) =>
         {
             var category = request.Category ?? need.Category;
@@ -224,15 +225,27 @@ public static class NeedDeskEndpoints
                 ackDeadline = now.AddMinutes(level.AckMinutes);
             }
 
+            // The escalation ladder starts over from the new deadline (escalation_due_at is the ladder's own bookmark).
             await conn.ExecuteAsync(
-                "UPDATE needs SET category = @category, urgency = @urgency, ack_deadline = @ackDeadline, updated_at = @now WHERE id = @id",
+                """
+                UPDATE needs SET category = @category, urgency = @urgency, ack_deadline = @ackDeadline, updated_at = @now,
+                    escalation_due_at = CASE WHEN urgency = @urgency THEN escalation_due_at END
+                WHERE id = @id
+                """,
                 new { category, urgency, ackDeadline, now, id }, tx);
+            if (urgency == Urgency.Urgent && need.Urgency != Urgency.Urgent && need.Status == "open")
+            {
+                // Scheduled before the commit, but due minutes later; a check for a change rolled back finds nothing to do.
+                escalations.Watch(id, ackDeadline);
+            }
+
             return Audit("reclassified", new { from = new { need.Category, need.Urgency }, to = new { category, urgency }, ackDeadline });
         });
 
     public sealed record ResolveRequest(string? Outcome, string? Note);
 
-    static Task<IResult> Resolve(long id, ResolveRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+    static Task<IResult> Resolve(long id, ResolveRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock,
+        EscalationStore escalations, CancellationToken ct) =>
         ChangeAsync(id, user, db, clock, ct, async (conn, tx, need, now) =>
         {
             if (!Outcomes.Contains(request.Outcome))
@@ -252,6 +265,8 @@ public static class NeedDeskEndpoints
                     acknowledged_at = coalesce(acknowledged_at, @now), acknowledged_by = coalesce(acknowledged_by, @staffId)
                 WHERE id = @id
                 """, new { request.Outcome, now, id, staffId = user.StaffId() }, tx);
+            // Escalation alerts not yet sent about it are called off.
+            await escalations.CancelPendingAsync(conn, tx, id, now);
             if (!string.IsNullOrEmpty(note))
             {
                 await conn.ExecuteAsync("INSERT INTO need_notes (need_id, staff_id, body, created_at) VALUES (@id, @staffId, @note, @now)",

@@ -1,4 +1,5 @@
 using Hotline.Calls;
+using Hotline.Escalations;
 using Hotline.Infrastructure;
 using Hotline.Needs;
 using Hotline.Telephony;
@@ -19,9 +20,10 @@ public static class SmsEndpoints
         return twilio;
     }
 
-    // A resident's SMS is a request: it is stored, opens a need, and the reply gives the reference code.
+    // A resident's SMS is a request: it is stored, opens a need, and the reply gives the reference code. Staff phones
+    // and "ACK <code>" are acknowledgements of escalation alerts instead.
     static async Task<TwimlResult> Incoming(IFormCollection form, HttpContext http, NpgsqlDataSource db, MessageStore messages, NeedStore needs,
-        Outbox outbox, Phones phones, IOptions<IvrOptions> ivr, IOptions<TwilioOptions> twilio, TimeProvider clock, CancellationToken ct)
+        AckSms acks, Outbox outbox, Phones phones, IOptions<IvrOptions> ivr, IOptions<TwilioOptions> twilio, TimeProvider clock, CancellationToken ct)
     {
         var fields = new TwilioForm(form);
         var messageSid = fields.Required("MessageSid");
@@ -38,6 +40,22 @@ public static class SmsEndpoints
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var message = await messages.SaveInboundAsync(conn, tx, messageSid, from, to, body.Replace("\0", ""), now);
+        if (await acks.TryHandleAsync(conn, tx, message.Id, from, message.Body, now) is { } ack)
+        {
+            var ackReplyId = replayed
+                ? await outbox.QueueSmsAsync(conn, tx, new OutboundSms(from, ack.Text, "ack_reply", $"sms-reply:{messageSid}"), twilio.Value.PhoneNumber, now)
+                : (long?)null;
+            await tx.CommitAsync(ct);
+            ack.AfterCommit();
+            if (ackReplyId is { } ackReply)
+            {
+                outbox.DispatchSms(ackReply);
+                return TwimlResult.Empty;
+            }
+
+            return TwimlResult.From(new MessagingResponse().Message(ack.Text));
+        }
+
         var resident = await messages.ResidentAsync(conn, tx, from);
         var need = await needs.OpenAsync(conn, tx, new NewNeed(
             "sms", NeedPolicy.OtherCategory, from, resident?.Id, resident?.Flags ?? [], MessageId: message.Id, Summary: message.Body), now);

@@ -1,55 +1,34 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Dapper;
-using Hotline.Infrastructure;
+using Hotline.Escalations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Hotline.Needs;
 
-// POST /api/needs/{id}/acknowledge: someone has seen the need and owns getting it answered. Acknowledging twice is
-// harmless (the first one counts); a need that is already closed cannot be acknowledged.
+// POST /api/needs/{id}/acknowledge: someone has seen the need and owns getting it answered. It is one of the three
+// ways to acknowledge (with ACK by SMS and 1 on the alert call), so it goes through Acknowledgements, which also
+// calls off the need's pending escalation alerts. Acknowledging twice is harmless (the first one counts); a need
+// that is already closed cannot be acknowledged.
 public static class NeedAcknowledgement
 {
     public static void Map(RouteGroupBuilder api) => api.MapPost("/needs/{id:long}/acknowledge", Acknowledge);
 
-    public static async Task<Need?> AcknowledgeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long needId, long staffId, string actor, DateTime now)
-    {
-        var need = await conn.QuerySingleOrDefaultAsync<Need>(
-            """
-            UPDATE needs SET status = 'acknowledged', acknowledged_at = @now, acknowledged_by = @staffId,
-                assigned_to = coalesce(assigned_to, @staffId), updated_at = @now
-            WHERE id = @needId AND status = 'open'
-            RETURNING *
-            """, new { needId, staffId, now }, tx);
-        if (need is not null)
-        {
-            var late = now > need.AckDeadline;
-            await AuditLog.WriteAsync(conn, tx, new AuditEntry(actor, staffId, "need", needId, "acknowledged",
-                JsonSerializer.Serialize(new { need.AckDeadline, late }), now));
-        }
-
-        return need;
-    }
-
     static async Task<Results<Ok<Need>, NotFound, ProblemHttpResult>> Acknowledge(
-        long id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+        long id, ClaimsPrincipal user, NpgsqlDataSource db, Acknowledgements acks, TimeProvider clock, CancellationToken ct)
     {
         var staffId = long.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!, System.Globalization.CultureInfo.InvariantCulture);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var acknowledged = await AcknowledgeAsync(conn, tx, id, staffId, "staff:" + user.Identity!.Name, clock.GetUtcNow().UtcDateTime);
+        var result = await acks.AcknowledgeAsync(conn, tx, id, staffId, "staff:" + user.Identity!.Name, Acknowledgements.ViaConsole, clock.GetUtcNow().UtcDateTime);
         await tx.CommitAsync(ct);
-        if (acknowledged is not null)
-        {
-            return TypedResults.Ok(acknowledged);
-        }
+        acks.AfterCommit(result);
 
         var current = await conn.QuerySingleOrDefaultAsync<Need>("SELECT * FROM needs WHERE id = @id", new { id });
         return current switch
         {
             null => TypedResults.NotFound(),
-            { Status: "acknowledged" } => TypedResults.Ok(current),
+            { Status: "open" or "acknowledged" } => TypedResults.Ok(current),
             _ => TypedResults.Problem($"Need {current.Reference} is {current.Status}.", statusCode: StatusCodes.Status409Conflict),
         };
     }

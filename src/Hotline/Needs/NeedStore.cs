@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Dapper;
+using Hotline.Escalations;
 using Hotline.Infrastructure;
 using Npgsql;
 
 namespace Hotline.Needs;
 
-public sealed class NeedStore(NeedPolicy policy)
+public sealed class NeedStore(NeedPolicy policy, EscalationScheduler escalations)
 {
     // Opens the need for a call or an SMS; a repeated webhook gets the need that already exists for it.
     public async Task<Need> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewNeed need, DateTime now)
@@ -36,6 +37,12 @@ public sealed class NeedStore(NeedPolicy policy)
         await AuditLog.WriteAsync(conn, tx, new AuditEntry(
             "system", null, "need", created.Id, "opened",
             JsonSerializer.Serialize(new { created.Reference, created.Source, created.Category, created.Urgency, created.AckDeadline }), now));
+        if (created.Urgency == Urgency.Urgent)
+        {
+            // Scheduled before the commit, but due minutes later; a check for a need that was rolled back finds nothing.
+            escalations.Watch(created.Id, created.AckDeadline);
+        }
+
         return created;
     }
 

@@ -15,6 +15,9 @@ public sealed class HotlineFixture : IAsyncLifetime
     public const string PublicBaseUrl = "https://hotline.test";
     public const string AccountSid = "AC_test";
     public const string HotlineNumber = "+8621000000000";
+    // A ladder in seconds rather than minutes, so escalation tests see it climb.
+    public const int EscalationVoiceAfterSeconds = 2;
+    public const int EscalationLevelIntervalSeconds = 4;
 
     readonly string databaseName = $"hotline_test_{Guid.NewGuid():N}"[..24];
     string adminConnectionString = "";
@@ -75,6 +78,9 @@ public sealed class HotlineFixture : IAsyncLifetime
         // Every test logs in from the same test-server address.
         ("Hotline:LoginsPerMinute", "1000"),
         ("Logging:LogLevel:Default", "Warning"),
+        ("Escalation:VoiceAfterSeconds", EscalationVoiceAfterSeconds.ToString()),
+        ("Escalation:LevelIntervalSeconds", EscalationLevelIntervalSeconds.ToString()),
+        ("Escalation:SweepMilliseconds", "500"),
     ];
 
     // Empties our tables (not Hangfire's, not the migration journal) before a test.
@@ -99,7 +105,19 @@ public sealed class HotlineFixture : IAsyncLifetime
         await using var conn = await Db.OpenConnectionAsync();
         var tables = await conn.QueryAsync<string>(
             "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schemaversions'");
-        await conn.ExecuteAsync($"TRUNCATE {string.Join(", ", tables)} RESTART IDENTITY CASCADE");
+        // Background work (the escalation sweep and timers, delivery jobs) may hold a row lock on one table while
+        // TRUNCATE holds another; PostgreSQL then cancels one side as a deadlock, and it may be this one.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await conn.ExecuteAsync($"TRUNCATE {string.Join(", ", tables)} RESTART IDENTITY CASCADE");
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+            }
+        }
     }
 
     public async Task DisposeAsync()

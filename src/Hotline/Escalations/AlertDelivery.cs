@@ -1,0 +1,43 @@
+using Hotline.Telephony;
+
+namespace Hotline.Escalations;
+
+// Alerts go to Twilio the moment their transaction commits, by the same delivery code the outbox jobs run (which
+// claims the row first, so a job that runs as well sends nothing). Going through the job queue instead costs a
+// queue poll and a free worker, which at a hundred deadlines a second meant seconds. Anything that goes wrong here
+// is handed to the delivery job with its retries, and a row never picked up is found by the outbox sweeper.
+public sealed class AlertDelivery(IServiceProvider services, Outbox outbox, ILogger<AlertDelivery> logger)
+{
+    public void SendSms(long messageId) => _ = SendAsync(messageId, sms: true);
+
+    public void PlaceCall(long callId) => _ = SendAsync(callId, sms: false);
+
+    async Task SendAsync(long id, bool sms)
+    {
+        // Off the caller's thread: the runner returns while Twilio answers.
+        await Task.Yield();
+        try
+        {
+            if (sms)
+            {
+                await ActivatorUtilities.CreateInstance<SmsDeliveryJob>(services).RunAsync(id, CancellationToken.None);
+            }
+            else
+            {
+                await ActivatorUtilities.CreateInstance<CallDeliveryJob>(services).RunAsync(id, CancellationToken.None);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Alert {Kind} {Id} not sent at once ({Message}); the delivery job takes it over", sms ? "SMS" : "call", id, e.Message);
+            if (sms)
+            {
+                outbox.DispatchSms(id);
+            }
+            else
+            {
+                outbox.DispatchCall(id);
+            }
+        }
+    }
+}
