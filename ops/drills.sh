@@ -55,7 +55,7 @@ pg_cluster_start "$pg_data" "$pg_port"
 pg_bin=$(pg_bindir)
 psql_db() { "$pg_bin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d "$1" "${@:2}"; }
 
-export Twilio__AccountSid=AC00000000000000000000000000000000
+export Twilio__AccountSid=AC_sandbox_local
 Twilio__AuthToken=$(openssl rand -hex 16)
 export Twilio__AuthToken
 export Twilio__PhoneNumber=+8621000000000
