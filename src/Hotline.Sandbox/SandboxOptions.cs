@@ -5,7 +5,7 @@ public sealed class SandboxOptions
 {
     public const string Section = "Sandbox";
 
-    public string AccountSid { get; set; } = "AC00000000000000000000000000000000";
+    public string AccountSid { get; set; } = "AC_sandbox_local";
     public string AuthToken { get; set; } = "sandbox-auth-token";
 
     // Where the hotline app listens; relative webhook paths below resolve against it.

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hotline.Callbacks;
 using Hotline.Calls;
 using Hotline.Escalations;
 using Hotline.Infrastructure;
@@ -36,6 +37,7 @@ builder.AddOptions();
 builder.AddStaffLogin();
 builder.AddJobs();
 builder.AddFeatures();
+builder.AddCallbacks();
 builder.AddConsole();
 builder.AddResidents();
 builder.AddWellness();
@@ -69,6 +71,7 @@ app.MapGroup("/twilio")
     .MapVoiceWebhooks()
     .MapVoicemailWebhooks()
     .MapSmsWebhooks()
+    .MapCallbackWebhooks()
     .MapWellnessWebhooks()
     .MapEscalationWebhooks()
     .MapBenchmarkWebhooks()
@@ -79,6 +82,7 @@ app.MapGroup("/api")
     .MapAuth()
     .MapCallLog()
     .MapNeeds()
+    .MapCallbacks()
     .MapEscalations()
     .MapRecordingAudio()
     .MapResidents()

@@ -13,7 +13,7 @@ namespace Hotline.Sandbox.Tests;
 public sealed class TwimlApp : IAsyncDisposable
 {
     public const string AuthToken = "test-auth-token";
-    public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    public const string AccountSid = "AC_sandbox_tests";
 
     private readonly ConcurrentDictionary<string, Func<IReadOnlyDictionary<string, string>, string>> routes = new();
     private readonly ConcurrentQueue<AppHit> hits = new();

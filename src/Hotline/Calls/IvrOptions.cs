@@ -65,6 +65,13 @@ public sealed class LanguagePrompts
     public string WellnessPrompt { get; set; } = "";
     public string WellnessThanks { get; set; } = "";
 
+    // Callbacks: what the resident hears when the hotline calls them back ({reference}), what the operator hears before
+    // being put through ({reference}, {category}, {urgency}, {source}), and the SMS when nobody could reach them
+    // ({reference}, {hotline}).
+    public string CallbackGreeting { get; set; } = "";
+    public string CallbackWhisper { get; set; } = "";
+    public string CallbackClosed { get; set; } = "";
+    public string CallbackUnreachableSms { get; set; } = "";
     // Heard by an operator who pressed "take next call", before the caller is put through.
     public string OperatorWhisper { get; set; } = "";
     public string OperatorUrgentQueue { get; set; } = "";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Hotline.Callbacks;
 using Hotline.Telephony;
 using Hotline.Wellness;
 
@@ -10,7 +11,8 @@ public static class StatusCallbacks
 {
     static readonly string[] KnownStatuses = ["queued", "initiated", "ringing", "in-progress", .. CallStatus.Final];
 
-    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, WellnessCalls wellness, CancellationToken ct)
+    public static Task<TwimlResult> Handle(IFormCollection form, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, WellnessCalls wellness,
+        CancellationToken ct)
     {
         var fields = new TwilioForm(form);
         var status = fields.Required("CallStatus");
@@ -31,6 +33,10 @@ public static class StatusCallbacks
                     new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
                 await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
                 await wellness.OnFinalStatusAsync(step, status);
+                if (CallStatus.IsFinal(status))
+                {
+                    await callbacks.CallEndedAsync(step);
+                }
             }
 
             return new Twilio.TwiML.VoiceResponse();

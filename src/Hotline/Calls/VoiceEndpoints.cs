@@ -1,3 +1,4 @@
+using Hotline.Callbacks;
 using Hotline.Needs;
 using Hotline.Telephony;
 using Microsoft.Extensions.Options;
@@ -85,7 +86,7 @@ public static class VoiceEndpoints
             return twiml.QueueWait(language, position, offerCallback: waited >= ivr.Value.OfferCallbackAfterSeconds);
         }, ct);
 
-    static Task<TwimlResult> QueueCallback(IFormCollection form, VoiceWebhook hook, CallStore calls, CancellationToken ct) =>
+    static Task<TwimlResult> QueueCallback(IFormCollection form, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             var digits = step.Form["Digits"];
@@ -98,18 +99,24 @@ public static class VoiceEndpoints
 
             await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.CallbackRequested);
             await step.RecordAsync("callback_requested", "pressed 1 while waiting");
+            // Opened now, with the time of the call as its place, so it is in line before the caller has even hung up.
+            await callbacks.FromQueueRequestAsync(step);
             return VoiceResponses.Leave();
         }, ct);
 
     static Task<TwimlResult> QueueDone(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls,
-        CallRouting routing, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        CallRouting routing, CallbackRequests callbacks, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
             var result = step.Form["QueueResult"] ?? "unknown";
             var waited = step.Form.Int("QueueTime");
             await calls.LeftQueueAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
+            // Twilio may report the queue result after the call's final status; the outcome must follow it.
+            await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
             await step.RecordAsync("queue_left", $"{result} after {waited}s", $"queue_left:{step.Call.CallSid}");
+            // A caller who hung up may be reported over before this action arrives; what the queue did decides their callback.
+            await callbacks.CallEndedAsync(step);
 
             return (result, step.Call.Stage) switch
             {

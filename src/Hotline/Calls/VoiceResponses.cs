@@ -95,7 +95,8 @@ public sealed class VoiceResponses(IOptions<IvrOptions> options)
     public VoiceResponse CallbackConfirmed(string language, string? reference) =>
         Goodbye(language, Fill(Ivr.For(language).CallbackConfirmed, reference));
 
-    public VoiceResponse Voicemail(string language, bool nobodyOnDuty, bool waitedTooLong)
+    // recordedAction: where the recording goes when it is not the inbound flow's voicemail (a callback's message).
+    public VoiceResponse Voicemail(string language, bool nobodyOnDuty, bool waitedTooLong, string recordedAction = "/twilio/voice/voicemail/recorded")
     {
         var response = new VoiceResponse();
         var prompts = Ivr.For(language);
@@ -110,7 +111,7 @@ public sealed class VoiceResponses(IOptions<IvrOptions> options)
 
         Say(response, prompts, prompts.VoicemailPrompt);
         response.Record(
-            action: new Uri("/twilio/voice/voicemail/recorded", UriKind.Relative),
+            action: new Uri(recordedAction, UriKind.Relative),
             maxLength: Ivr.VoicemailMaxSeconds,
             playBeep: true,
             finishOnKey: "#",

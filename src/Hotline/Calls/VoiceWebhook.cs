@@ -31,21 +31,25 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
     public async Task<TwimlResult> RunAsync(TwilioForm form, Func<VoiceStep, Task<TwiML>> step, CancellationToken ct)
     {
         var identity = IdentityOf(form);
-        var now = ReceivedAt(http.HttpContext, clock);
-        await using var conn = await db.OpenConnectionAsync(ct);
+        var context = http.HttpContext;
+        var now = ReceivedAt(context, clock);
+        var borrowed = WebhookReceiptFilter.Borrowed(context);
+        await using var owned = borrowed is null ? await db.OpenConnectionAsync(ct) : null;
+        var conn = borrowed ?? owned!;
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (long.TryParse(http.HttpContext?.Request.Query["call"], out var outboundId))
+        if (long.TryParse(context?.Request.Query["call"], out var outboundId))
         {
             await calls.BindOutboundAsync(conn, tx, outboundId, identity.CallSid);
         }
 
         var call = await calls.EnsureAsync(conn, tx, identity, now);
-        var replayed = http.HttpContext?.Items.ContainsKey(ReplayMarker) ?? false;
+        var replayed = context?.Items.ContainsKey(ReplayMarker) ?? false;
         var voiceStep = new VoiceStep(conn, tx, call, form, now, calls, replayed);
-        var response = await step(voiceStep);
+        var answer = TwimlResult.From(await step(voiceStep));
+        await WebhookReceiptFilter.StoreAsync(conn, tx, context, answer);
         await tx.CommitAsync(ct);
         voiceStep.Committed();
-        return TwimlResult.From(response);
+        return answer;
     }
 
     // Set on requests that come from the outage journal rather than from Twilio; its value is when Twilio sent it.

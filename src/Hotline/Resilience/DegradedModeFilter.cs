@@ -24,6 +24,13 @@ public sealed class DegradedModeFilter(
 
         var received = clock.GetUtcNow().UtcDateTime;
         var callerGone = http.RequestAborted;
+        if (journal.HoldsAnyCall && http.Request.HasFormContentType && journal.HoldsCall((await http.Request.ReadFormAsync(callerGone))["CallSid"].FirstOrDefault()))
+        {
+            // Earlier webhooks of this call are still in the journal (the database just came back): handled now, this
+            // one would overtake them, e.g. a recording callback would create the call row without the caller's number.
+            return await JournalAsync(http, received, "earlier webhooks of the call are journaled", callerGone);
+        }
+
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(callerGone);
         budget.CancelAfter(TimeSpan.FromMilliseconds(options.Value.WebhookBudgetMilliseconds));
         http.RequestAborted = budget.Token;
@@ -46,15 +53,26 @@ public sealed class DegradedModeFilter(
             // The handler may still finish later; the replay then finds its rows (or its stored answer) and adds nothing.
             _ = work.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
             health.Failed();
-            var form = await http.Request.ReadFormAsync(callerGone);
-            journal.Append(new JournalEntry(
-                http.Request.Path.Value ?? "", http.Request.QueryString.Value ?? "",
-                form.ToDictionary(f => f.Key, f => f.Value.ToString()),
-                http.Request.Headers[Telephony.WebhookReceiptFilter.TokenHeader].FirstOrDefault(), received, e.GetType().Name));
-            logger.LogWarning("Database unavailable ({Reason}); journaled {Path} for call or message {Sid} and answered without it",
-                e.GetType().Name + ": " + e.Message, http.Request.Path, form["CallSid"].FirstOrDefault() ?? form["MessageSid"].FirstOrDefault());
-            return answers.For(http.Request.Path.Value ?? "");
+            return await JournalAsync(http, received, e.GetType().Name, callerGone, e.GetType().Name + ": " + e.Message);
         }
+        finally
+        {
+            // The answer is written after this filter returns, with RequestAborted: a spent budget must not abort it
+            // (Kestrel would then answer 499 instead of the voicemail TwiML; found by ops/drills.sh sigkill).
+            http.RequestAborted = callerGone;
+        }
+    }
+
+    async Task<object?> JournalAsync(HttpContext http, DateTime received, string reason, CancellationToken callerGone, string? problem = null)
+    {
+        var form = await http.Request.ReadFormAsync(callerGone);
+        journal.Append(new JournalEntry(
+            http.Request.Path.Value ?? "", http.Request.QueryString.Value ?? "",
+            form.ToDictionary(f => f.Key, f => f.Value.ToString()),
+            http.Request.Headers[Telephony.WebhookReceiptFilter.TokenHeader].FirstOrDefault(), received, reason));
+        logger.LogWarning("Database unavailable ({Reason}); journaled {Path} for call or message {Sid} and answered without it",
+            problem ?? reason, http.Request.Path, form["CallSid"].FirstOrDefault() ?? form["MessageSid"].FirstOrDefault());
+        return answers.For(http.Request.Path.Value ?? "");
     }
 
     static bool IsDatabaseTrouble(Exception e) => e switch

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Hotline.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,8 @@ public sealed class WebhookJournal
 {
     readonly string directory;
     readonly string rejected;
+    // Calls with webhooks still waiting here: their later webhooks must wait behind them (see DegradedModeFilter).
+    readonly ConcurrentDictionary<string, int> pendingCalls = new(StringComparer.Ordinal);
     long sequence;
 
     public WebhookJournal(IOptions<HotlineOptions> options)
@@ -22,6 +25,41 @@ public sealed class WebhookJournal
         directory = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "journal");
         rejected = Path.Combine(directory, "rejected");
         Directory.CreateDirectory(rejected);
+        foreach (var file in Pending())
+        {
+            Hold(Read(file));
+        }
+    }
+
+    // True while a webhook of this call waits to be replayed: one handled now would overtake it.
+    public bool HoldsAnyCall => !pendingCalls.IsEmpty;
+
+    public bool HoldsCall(string? callSid) => callSid is not null && pendingCalls.ContainsKey(callSid);
+
+    static string? CallSidOf(JournalEntry? entry) => entry?.Form.GetValueOrDefault("CallSid") is { Length: > 0 } sid ? sid : null;
+
+    void Hold(JournalEntry? entry)
+    {
+        if (CallSidOf(entry) is { } sid)
+        {
+            pendingCalls.AddOrUpdate(sid, 1, (_, n) => n + 1);
+        }
+    }
+
+    void Release(string file)
+    {
+        if (CallSidOf(Read(file)) is not { } sid)
+        {
+            return;
+        }
+
+        while (pendingCalls.TryGetValue(sid, out var n))
+        {
+            if (n <= 1 ? pendingCalls.TryRemove(new KeyValuePair<string, int>(sid, n)) : pendingCalls.TryUpdate(sid, n - 1, n))
+            {
+                return;
+            }
+        }
     }
 
     public void Append(JournalEntry entry)
@@ -32,6 +70,7 @@ public sealed class WebhookJournal
         file.Write(bytes);
         // fsync: the caller's voicemail exists only here until the database is back.
         file.Flush(flushToDisk: true);
+        Hold(entry);
     }
 
     public IReadOnlyList<string> Pending() =>
@@ -46,14 +85,22 @@ public sealed class WebhookJournal
         {
             return JsonSerializer.Deserialize<JournalEntry>(File.ReadAllBytes(file));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException)
         {
             return null;
         }
     }
 
-    public void Remove(string file) => File.Delete(file);
+    public void Remove(string file)
+    {
+        Release(file);
+        File.Delete(file);
+    }
 
     // Kept for a person to look at rather than retried forever.
-    public void Reject(string file) => File.Move(file, Path.Combine(rejected, Path.GetFileName(file)), overwrite: true);
+    public void Reject(string file)
+    {
+        Release(file);
+        File.Move(file, Path.Combine(rejected, Path.GetFileName(file)), overwrite: true);
+    }
 }

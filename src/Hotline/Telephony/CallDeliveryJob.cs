@@ -13,11 +13,11 @@ public sealed class CallDeliveryJob(NpgsqlDataSource db, TwilioGateway gateway, 
     public async Task RunAsync(long callId, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var call = await conn.QuerySingleOrDefaultAsync<(string ToPhone, string TwimlPath)?>(
+        var call = await conn.QuerySingleOrDefaultAsync<(string ToPhone, string TwimlPath, string? MachineDetection)?>(
             """
             UPDATE calls SET status = 'dispatching', attempts = attempts + 1, updated_at = now()
             WHERE id = @callId AND status = 'pending'
-            RETURNING to_phone, twiml_path
+            RETURNING to_phone, twiml_path, machine_detection
             """, new { callId });
         if (call is not { } c)
         {
@@ -30,7 +30,7 @@ public sealed class CallDeliveryJob(NpgsqlDataSource db, TwilioGateway gateway, 
             var separator = c.TwimlPath.Contains('?') ? '&' : '?';
             var sent = await gateway.PlaceCallAsync(c.ToPhone,
                 WebhookUrls.Absolute(options.Value, $"{c.TwimlPath}{separator}call={callId}"),
-                WebhookUrls.Absolute(options.Value, $"/twilio/voice/status?call={callId}"), ct);
+                WebhookUrls.Absolute(options.Value, $"/twilio/voice/status?call={callId}"), ct, c.MachineDetection);
             await conn.ExecuteAsync(
                 """
                 UPDATE calls SET call_sid = coalesce(call_sid, @Sid),

@@ -6,7 +6,8 @@ namespace Hotline.Telephony;
 
 public sealed record OutboundSms(string To, string Body, string Purpose, string DedupeKey, long? NeedId = null);
 
-public sealed record OutboundCall(string To, string TwimlPath, string Purpose, string DedupeKey, long? NeedId = null);
+// MachineDetection: Twilio's answering machine detection ("Enable"), so the TwiML and status callbacks carry AnsweredBy.
+public sealed record OutboundCall(string To, string TwimlPath, string Purpose, string DedupeKey, long? NeedId = null, string? MachineDetection = null);
 
 // Every SMS and call we send is first a row, written under a unique key in the transaction that decided to send it,
 // and only then handed to Twilio by a job. A retried job or a second instance finds the row and does not send again;
@@ -30,13 +31,13 @@ public sealed class Outbox(IBackgroundJobClient jobs)
     public Task<long> QueueCallAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, OutboundCall call, string from, DateTime now) =>
         InsertOrFindAsync(conn, tx,
             """
-            INSERT INTO calls (direction, dedupe_key, from_phone, to_phone, resident_id, purpose, twiml_path, need_id, status, stage, started_at, updated_at)
-            VALUES ('outbound-api', @DedupeKey, @from, @To, (SELECT id FROM residents WHERE phone = @To), @Purpose, @TwimlPath, @NeedId, 'pending', 'outbound', @now, @now)
+            INSERT INTO calls (direction, dedupe_key, from_phone, to_phone, resident_id, purpose, twiml_path, need_id, machine_detection, status, stage, started_at, updated_at)
+            VALUES ('outbound-api', @DedupeKey, @from, @To, (SELECT id FROM residents WHERE phone = @To), @Purpose, @TwimlPath, @NeedId, @MachineDetection, 'pending', 'outbound', @now, @now)
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
             """,
             "SELECT id FROM calls WHERE dedupe_key = @DedupeKey",
-            new { call.DedupeKey, from, call.To, call.Purpose, call.TwimlPath, call.NeedId, now });
+            new { call.DedupeKey, from, call.To, call.Purpose, call.TwimlPath, call.NeedId, call.MachineDetection, now });
 
     static async Task<long> InsertOrFindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string insert, string find, object args) =>
         await conn.ExecuteScalarAsync<long?>(insert, args, tx) ?? await conn.ExecuteScalarAsync<long>(find, args, tx);

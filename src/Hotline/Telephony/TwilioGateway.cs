@@ -42,7 +42,7 @@ public sealed class TwilioGateway : IDisposable
         });
     }
 
-    public async Task<SentCall> PlaceCallAsync(string to, Uri twimlUrl, Uri statusCallback, CancellationToken ct)
+    public async Task<SentCall> PlaceCallAsync(string to, Uri twimlUrl, Uri statusCallback, CancellationToken ct, string? machineDetection = null)
     {
         using var lease = await callRate.AcquireAsync(1, ct);
         var call = await WithRetriesAsync("call", to, () => CallResource.CreateAsync(
@@ -53,6 +53,7 @@ public sealed class TwilioGateway : IDisposable
             statusCallback: statusCallback,
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
             statusCallbackEvent: [.. CallEvents],
+            machineDetection: machineDetection,
             client: client), ct);
         return new SentCall(call.Sid, call.Status?.ToString() ?? "queued");
     }

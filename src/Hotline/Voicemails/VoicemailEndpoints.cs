@@ -1,3 +1,4 @@
+using Hotline.Callbacks;
 using Hotline.Calls;
 using Hotline.Telephony;
 using Microsoft.Extensions.Options;
@@ -17,13 +18,14 @@ public static class VoicemailEndpoints
 
     // The <Record> action: the caller is still on the line and hears their reference code.
     static Task<TwimlResult> Recorded(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls,
-        CallRouting routing, VoiceResponses twiml, ReferenceSms referenceSms, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        CallRouting routing, VoiceResponses twiml, ReferenceSms referenceSms, CallbackRequests callbacks, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
             var need = await routing.EnsureNeedAsync(step);
             await SaveAsync(step, voicemails, calls, "recorded", need.Id, recordingStatus: null, transcript: null, transcriptionStatus: null);
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
             await referenceSms.QueueAsync(step, language, need.Id, need.Reference);
+            await callbacks.FromVoicemailAsync(step, need.Id);
             return twiml.VoicemailThanks(language, need.Reference);
         }, ct);
 

@@ -185,4 +185,20 @@ public sealed class CallFlowTests(HotlineFixture fixture) : HotlineTest(fixture)
         Assert.Equal(["Hangup"], done.Verbs);
         Assert.Equal("answered", await ScalarAsync<string>("SELECT outcome FROM calls"));
     }
+
+    [Fact]
+    public async Task A_queue_result_that_arrives_after_the_final_status_still_sets_the_outcome()
+    {
+        await OperatorOnDutyAsync();
+        var caller = new Caller(Twilio, Caller.NewPhone());
+        await caller.Dial();
+        await caller.Press("/twilio/voice/language", "2");
+        await caller.Press("/twilio/voice/menu?attempt=1", "3");
+        await caller.Status("completed", 200);
+        Assert.Equal("abandoned_in_queue", await ScalarAsync<string>("SELECT outcome FROM calls"));
+
+        await caller.PostAsync("/twilio/voice/queue/done", ("QueueResult", "bridged"), ("QueueTime", "30"));
+
+        Assert.Equal("answered", await ScalarAsync<string>("SELECT outcome FROM calls"));
+    }
 }

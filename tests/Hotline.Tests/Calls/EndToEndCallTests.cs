@@ -37,7 +37,7 @@ public sealed class EndToEndCallTests(HotlineFixture fixture) : HotlineTest(fixt
         var kinds = detail.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
         Assert.Equal(
             ["status", "incoming", "status", "language", "menu_choice", "need_opened", "enqueued", "queue_wait", "queue_wait", "queue_timeout",
-             "queue_left", "voicemail_offered", "recorded", "status", "recording_status", "transcription"],
+             "queue_left", "voicemail_offered", "recorded", "callback_opened", "status", "recording_status", "transcription"],
             kinds);
         var payload = JsonDocument.Parse(detail.GetProperty("events")[3].GetProperty("payload").GetString()!);
         Assert.Equal("2", payload.RootElement.GetProperty("Digits").GetString());

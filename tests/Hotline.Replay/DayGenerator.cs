@@ -1,0 +1,252 @@
+using System.Globalization;
+
+namespace Hotline.Replay;
+
+// Writes a seeded, deterministic lockdown day of N calls (see ReplayDay for the two phases) and works out, from the
+// app's rules, where each call must end up:
+//  - no operator on duty, category chosen, message left          → voicemail, need (call/category), voicemail, reference SMS
+//  - no operator on duty, menu failed (9,9,9), message left       → voicemail, need (voicemail/other), voicemail, reference SMS
+//  - hung up at the language menu (or, for a repeat caller, the category menu) → abandoned_in_ivr, no need
+//  - hung up at the category menu                                 → abandoned_in_ivr, no need
+//  - category chosen, hung up at the voicemail beep               → abandoned_in_ivr, need (call/category)
+//  - operator on duty, category chosen, hung up in the queue      → abandoned_in_queue, need
+//  - operator on duty, category chosen, pressed 1 in the queue    → callback_requested, need
+//  - operator on duty, category chosen, waited Ivr:MaxWaitSeconds, left a message → voicemail, need, voicemail, reference SMS
+//  - an SMS                                                       → need (sms/other), reply SMS
+// Operators answering, wellness calls and escalations are not in the day yet.
+public static class DayGenerator
+{
+    // Relative call volume per hour of a lockdown day: quiet nights, a morning rush when the building lists go
+    // out, an afternoon plateau and an evening peak.
+    static readonly double[] HourlyWeights =
+        [1, 0.6, 0.4, 0.3, 0.4, 1, 2.5, 5, 8, 9, 8.5, 7, 6, 6.5, 7, 7, 6.5, 6, 6.5, 7.5, 7, 5, 3, 1.8];
+
+    static readonly string[] Transcripts =
+    [
+        "My father needs dialysis on Thursday and the compound is sealed",
+        "We have run out of insulin",
+        "There is no rice or vegetables left in our flat",
+        "My grandmother lives alone and has not had a meal today",
+        "I am pregnant and my check-up is tomorrow",
+        "We need fever medicine for a child",
+        "Please deliver cooking oil and eggs to building 7",
+        "The group purchase did not arrive",
+    ];
+
+    static readonly string[] SmsBodies =
+    [
+        "Need medicine for high blood pressure, building 3 room 402",
+        "No food left, family of four",
+        "Elderly neighbour alone, please check on her",
+        "Need baby formula",
+    ];
+
+    public static ReplayDay Generate(int calls, int seed, double daySeconds = 86_400, int splitHour = 10,
+        double smsShare = 0.1, ReplayRules? rules = null)
+    {
+        rules ??= new ReplayRules();
+        var random = new Random(seed);
+        var categoryDigits = rules.Categories.Keys.Order(StringComparer.Ordinal).ToList();
+        var urgentDigit = rules.Categories.First(c => c.Value == "urgent_medical").Key;
+        var hourSeconds = daySeconds / 24;
+        var split = splitHour * hourSeconds;
+
+        var outcomes = new List<(string Phone, string Outcome)>();
+        var needs = new List<(string Phone, string Need)>();
+        var voicemails = new List<(string Phone, string Transcript)>();
+        var callbacks = 0;
+        var hungUpWithNeed = new HashSet<int>();
+        var phaseCallers = new[] { new List<(double At, ScenarioCallerLine Line)>(), new List<(double At, ScenarioCallerLine Line)>() };
+        var phaseSms = new[] { new List<(double At, ScenarioSmsLine Line)>(), new List<(double At, ScenarioSmsLine Line)>() };
+        // Phones whose language the app knows after the voicemail phase: the queue phase's repeat callers.
+        var knownLanguage = new List<string>();
+
+        var times = Enumerable.Range(0, calls).Select(_ => DrawTime(random, hourSeconds)).Order().ToList();
+        var nextPhone = 0;
+        string NewPhone() => "+86139" + (nextPhone++).ToString("D8", CultureInfo.InvariantCulture);
+
+        foreach (var at in times)
+        {
+            var queuePhase = at >= split;
+            var language = random.NextDouble() < 0.85 ? rules.LanguageDigits[0] : rules.LanguageDigits[^1];
+            // About 5% urgent medical, then medicine and food, meals, other.
+            var roll = random.NextDouble();
+            var digit = roll < 0.05 ? urgentDigit
+                : roll < 0.35 ? Digit(categoryDigits, "2", urgentDigit)
+                : roll < 0.70 ? Digit(categoryDigits, "3", urgentDigit)
+                : roll < 0.85 ? Digit(categoryDigits, "4", urgentDigit)
+                : Digit(categoryDigits, "5", urgentDigit);
+            var category = rules.Categories[digit];
+            var transcript = $"{Transcripts[random.Next(Transcripts.Length)]} (call {outcomes.Count + 1})";
+            var record = $"{random.Next(8, 40)}s";
+
+            string phone;
+            List<string> presses;
+            var repeat = queuePhase && knownLanguage.Count > 0 && random.NextDouble() < 0.15;
+            if (repeat)
+            {
+                var i = random.Next(knownLanguage.Count);
+                phone = knownLanguage[i];
+                knownLanguage.RemoveAt(i); // one repeat call each keeps the expectations simple
+                presses = [];
+            }
+            else
+            {
+                phone = NewPhone();
+                presses = [language];
+            }
+
+            ScenarioCallerLine line;
+            string outcome;
+            var kind = random.NextDouble();
+            if (!queuePhase)
+            {
+                if (kind < 0.65)
+                {
+                    line = new() { From = phone, Presses = [.. presses, digit], Record = record, Transcript = transcript };
+                    outcome = "voicemail";
+                    needs.Add((phone, $"call/{category}"));
+                    voicemails.Add((phone, transcript));
+                    knownLanguage.Add(phone);
+                }
+                else if (kind < 0.72)
+                {
+                    line = new() { From = phone, Presses = [.. presses, "9", "9", "9"], Record = record, Transcript = transcript };
+                    outcome = "voicemail";
+                    needs.Add((phone, $"voicemail/{rules.VoicemailCategory}"));
+                    voicemails.Add((phone, transcript));
+                    knownLanguage.Add(phone);
+                }
+                else if (kind < 0.82)
+                {
+                    line = new() { From = phone, Presses = [], HangupAt = "gather" };
+                    outcome = "abandoned_in_ivr";
+                }
+                else if (kind < 0.92)
+                {
+                    line = new() { From = phone, Presses = presses, HangupAt = "gather:2" };
+                    outcome = "abandoned_in_ivr";
+                    knownLanguage.Add(phone);
+                }
+                else
+                {
+                    line = new() { From = phone, Presses = [.. presses, digit], HangupAt = "record" };
+                    outcome = "abandoned_in_ivr";
+                    hungUpWithNeed.Add(outcomes.Count);
+                    needs.Add((phone, $"call/{category}"));
+                    knownLanguage.Add(phone);
+                }
+            }
+            else if (kind < 0.08)
+            {
+                line = new() { From = phone, Presses = [], HangupAt = "gather" };
+                outcome = "abandoned_in_ivr";
+            }
+            else if (kind < 0.50)
+            {
+                line = new() { From = phone, Presses = [.. presses, digit], HangupAt = "queue" };
+                outcome = "abandoned_in_queue";
+                needs.Add((phone, $"call/{category}"));
+            }
+            else if (kind < 0.92)
+            {
+                line = new() { From = phone, Presses = [.. presses, digit], PressInQueue = "1" };
+                outcome = "callback_requested";
+                needs.Add((phone, $"call/{category}"));
+                callbacks++;
+            }
+            else
+            {
+                line = new() { From = phone, Presses = [.. presses, digit], Record = record, Transcript = transcript };
+                outcome = "voicemail";
+                needs.Add((phone, $"call/{category}"));
+                voicemails.Add((phone, transcript));
+            }
+
+            var offset = queuePhase ? at - split : at;
+            phaseCallers[queuePhase ? 1 : 0].Add((offset, line with { At = Seconds(offset) }));
+            outcomes.Add((phone, outcome));
+        }
+
+        var smsCount = (int)Math.Round(calls * smsShare);
+        for (var i = 0; i < smsCount; i++)
+        {
+            var at = DrawTime(random, hourSeconds);
+            var queuePhase = at >= split;
+            var offset = queuePhase ? at - split : at;
+            var from = "+86137" + i.ToString("D8", CultureInfo.InvariantCulture);
+            phaseSms[queuePhase ? 1 : 0].Add((offset, new ScenarioSmsLine(from, $"{SmsBodies[random.Next(SmsBodies.Length)]} #{i + 1}", Seconds(offset))));
+            needs.Add((from, $"sms/{rules.VoicemailCategory}"));
+        }
+
+        // Which calls the app turns into a callback request (Callbacks/CallbackRequests.cs).
+        var callbackCalls = outcomes.Where((o, i) => o.Outcome is "voicemail" or "callback_requested" or "abandoned_in_queue"
+            || o.Outcome == "abandoned_in_ivr" && hungUpWithNeed.Contains(i)).ToList();
+        var expected = new ReplayExpectations
+        {
+            CallbackRequests = callbackCalls.Count,
+            CallbackPhones = callbackCalls.Select(c => c.Phone).Distinct().Count(),
+            Calls = outcomes.Count,
+            Voicemails = voicemails.Count,
+            InboundSms = smsCount,
+            OutboundSms = voicemails.Count,
+            SmsReplies = smsCount,
+            Callbacks = callbacks,
+        };
+        foreach (var group in outcomes.GroupBy(o => o.Phone))
+        {
+            expected.OutcomesByPhone[group.Key] = group.Select(o => o.Outcome).Order(StringComparer.Ordinal).ToList();
+        }
+
+        foreach (var group in outcomes.GroupBy(o => o.Outcome))
+        {
+            expected.Outcomes[group.Key] = group.Count();
+        }
+
+        foreach (var group in needs.GroupBy(n => n.Need))
+        {
+            expected.Needs[group.Key] = group.Count();
+        }
+
+        foreach (var group in needs.GroupBy(n => n.Phone))
+        {
+            expected.NeedsByPhone[group.Key] = group.Select(n => n.Need).Order(StringComparer.Ordinal).ToList();
+        }
+
+        foreach (var group in voicemails.GroupBy(v => v.Phone))
+        {
+            expected.VoicemailsByPhone[group.Key] = group.Select(v => v.Transcript).Order(StringComparer.Ordinal).ToList();
+        }
+
+        return new ReplayDay
+        {
+            Seed = seed,
+            Phases =
+            [
+                new() { Name = "voicemail", OperatorOnDuty = false, Scenario = new() { Callers = Sorted(phaseCallers[0]), Sms = Sorted(phaseSms[0]) } },
+                new() { Name = "queue", OperatorOnDuty = true, Scenario = new() { Callers = Sorted(phaseCallers[1]), Sms = Sorted(phaseSms[1]) } },
+            ],
+            Expected = expected,
+        };
+    }
+
+    static string Digit(List<string> digits, string wanted, string fallback) => digits.Contains(wanted) ? wanted : fallback;
+
+    static List<T> Sorted<T>(List<(double At, T Line)> lines) => lines.OrderBy(l => l.At).Select(l => l.Line).ToList();
+
+    static string Seconds(double s) => s.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+
+    static double DrawTime(Random random, double hourSeconds)
+    {
+        var total = HourlyWeights.Sum();
+        var pick = random.NextDouble() * total;
+        var hour = 0;
+        while (hour < 23 && pick >= HourlyWeights[hour])
+        {
+            pick -= HourlyWeights[hour];
+            hour++;
+        }
+
+        return (hour + random.NextDouble()) * hourSeconds;
+    }
+}

@@ -1,0 +1,213 @@
+using System.Text;
+using Npgsql;
+
+namespace Hotline.Replay;
+
+// Compares the database after a replay with what the day should have left behind.
+public sealed record AuditLine(string Kind, string Expected, string Found)
+{
+    public bool Ok => Expected == Found;
+}
+
+public sealed record AuditResult(IReadOnlyList<AuditLine> Lines, IReadOnlyList<string> Problems)
+{
+    public bool Ok => Lines.All(l => l.Ok) && Problems.Count == 0;
+
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"{"kind",-40} {"expected",10} {"found",10}");
+        foreach (var line in Lines)
+        {
+            text.AppendLine($"{line.Kind,-40} {line.Expected,10} {line.Found,10}{(line.Ok ? "" : "   <-- MISMATCH")}");
+        }
+
+        foreach (var problem in Problems.Take(50))
+        {
+            text.AppendLine("  " + problem);
+        }
+
+        if (Problems.Count > 50)
+        {
+            text.AppendLine($"  ... and {Problems.Count - 50} more");
+        }
+
+        text.AppendLine(Ok ? "AUDIT OK" : "AUDIT FAILED");
+        return text.ToString();
+    }
+}
+
+public static class ReplayAudit
+{
+    // smsReplies: how many inbound SMS the sandbox saw answered with a reference (TwiML replies leave no row).
+    public static async Task<AuditResult> RunAsync(NpgsqlDataSource db, ReplayExpectations expected, int? smsReplies, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var lines = new List<AuditLine>();
+        var problems = new List<string>();
+        void Line(string kind, object e, object f) => lines.Add(new AuditLine(kind, e.ToString()!, f.ToString()!));
+
+        // Calls: one inbound row per call, with the right outcome; per caller as well as in total.
+        var calls = await QueryAsync(conn, "SELECT from_phone, coalesce(outcome, '(none)') FROM calls WHERE direction = 'inbound'",
+            r => (Phone: r.GetString(0), Outcome: r.GetString(1)), ct);
+        Line("calls (inbound)", expected.Calls, calls.Count);
+        var foundOutcomes = calls.GroupBy(c => c.Outcome).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var outcome in expected.Outcomes.Keys.Union(foundOutcomes.Keys).Order(StringComparer.Ordinal))
+        {
+            Line($"calls outcome={outcome}", expected.Outcomes.GetValueOrDefault(outcome), foundOutcomes.GetValueOrDefault(outcome));
+        }
+
+        var byPhone = calls.GroupBy(c => c.Phone).ToDictionary(g => g.Key, g => g.Select(c => c.Outcome).Order(StringComparer.Ordinal).ToList());
+        foreach (var phone in expected.OutcomesByPhone.Keys.Union(byPhone.Keys).Order(StringComparer.Ordinal))
+        {
+            var e = expected.OutcomesByPhone.GetValueOrDefault(phone) ?? [];
+            var f = byPhone.GetValueOrDefault(phone) ?? [];
+            if (!e.SequenceEqual(f))
+            {
+                problems.Add($"caller {phone}: expected [{string.Join(", ", e)}], found [{string.Join(", ", f)}]");
+            }
+        }
+
+        // Needs by source and category.
+        var needs = await QueryAsync(conn, "SELECT source || '/' || category, count(*)::int FROM needs GROUP BY 1",
+            r => (Key: r.GetString(0), Count: r.GetInt32(1)), ct);
+        Line("needs", expected.Needs.Values.Sum(), needs.Sum(n => n.Count));
+        var foundNeeds = needs.ToDictionary(n => n.Key, n => n.Count);
+        foreach (var key in expected.Needs.Keys.Union(foundNeeds.Keys).Order(StringComparer.Ordinal))
+        {
+            Line($"needs {key}", expected.Needs.GetValueOrDefault(key), foundNeeds.GetValueOrDefault(key));
+        }
+
+        var needRows = await QueryAsync(conn, "SELECT phone, source || '/' || category FROM needs",
+            r => (Phone: r.GetString(0), Need: r.GetString(1)), ct);
+        var needsByPhone = needRows.GroupBy(n => n.Phone).ToDictionary(g => g.Key, g => g.Select(n => n.Need).Order(StringComparer.Ordinal).ToList());
+        foreach (var phone in expected.NeedsByPhone.Keys.Union(needsByPhone.Keys).Order(StringComparer.Ordinal))
+        {
+            var e = expected.NeedsByPhone.GetValueOrDefault(phone) ?? [];
+            var f = needsByPhone.GetValueOrDefault(phone) ?? [];
+            if (!e.SequenceEqual(f))
+            {
+                problems.Add($"needs of {phone}: expected [{string.Join(", ", e)}], found [{string.Join(", ", f)}]");
+            }
+        }
+
+        var callsWithTwoNeeds = await ScalarAsync(conn, "SELECT count(*)::int FROM (SELECT call_id FROM needs WHERE call_id IS NOT NULL GROUP BY call_id HAVING count(*) > 1) d", ct);
+        Line("calls with more than one need", 0, callsWithTwoNeeds);
+
+        // Voicemails: one per recorded call, with its transcript and a need.
+        var voicemails = await QueryAsync(conn,
+            "SELECT c.from_phone, coalesce(v.transcript, '(none)'), v.need_id IS NOT NULL FROM voicemails v JOIN calls c ON c.id = v.call_id",
+            r => (Phone: r.GetString(0), Transcript: r.GetString(1), HasNeed: r.GetBoolean(2)), ct);
+        Line("voicemails", expected.Voicemails, voicemails.Count);
+        Line("voicemails with a transcript", expected.Voicemails, voicemails.Count(v => v.Transcript != "(none)"));
+        Line("voicemails with a need", expected.Voicemails, voicemails.Count(v => v.HasNeed));
+        var vmByPhone = voicemails.GroupBy(v => v.Phone).ToDictionary(g => g.Key, g => g.Select(v => v.Transcript).Order(StringComparer.Ordinal).ToList());
+        foreach (var phone in expected.VoicemailsByPhone.Keys.Union(vmByPhone.Keys).Order(StringComparer.Ordinal))
+        {
+            var e = expected.VoicemailsByPhone.GetValueOrDefault(phone) ?? [];
+            var f = vmByPhone.GetValueOrDefault(phone) ?? [];
+            if (!e.SequenceEqual(f))
+            {
+                problems.Add($"voicemails from {phone}: expected [{string.Join(" | ", e)}], found [{string.Join(" | ", f)}]");
+            }
+        }
+
+        // Messages: every SMS received stored once; one outbound reply per SMS and per voicemail; nothing sent twice.
+        Line("sms received", expected.InboundSms, await ScalarAsync(conn, "SELECT count(*)::int FROM messages WHERE direction = 'inbound'", ct));
+        if (smsReplies is { } replies)
+        {
+            Line("sms answered with a reference", expected.SmsReplies, replies);
+        }
+
+        Line("sms sent (reference codes)", expected.OutboundSms, await ScalarAsync(conn,
+            "SELECT count(*)::int FROM messages WHERE direction = 'outbound' AND purpose = 'reference_code'", ct));
+        Line("sms sent twice (same dedupe key)", 0, await ScalarAsync(conn,
+            "SELECT count(*)::int FROM (SELECT dedupe_key FROM messages WHERE dedupe_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d", ct));
+        Line("sms sent twice (same phone and body)", 0, await ScalarAsync(conn,
+            "SELECT count(*)::int FROM (SELECT to_phone, body FROM messages WHERE direction = 'outbound' GROUP BY 1, 2 HAVING count(*) > 1) d", ct));
+        Line("voicemail needs without a reference sms", 0, await ScalarAsync(conn,
+            """
+            SELECT count(*)::int FROM voicemails v
+            WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'outbound' AND m.need_id = v.need_id)
+            """, ct));
+
+        // Tables landing with other features: counted when present.
+        if (await TableExistsAsync(conn, "callbacks", ct))
+        {
+            Line("callback requests (one per asking call)", expected.CallbackRequests, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM callback_events WHERE dedupe_key LIKE 'request:call:%'", ct));
+            Line("callbacks: phones with one", expected.CallbackPhones, await ScalarAsync(conn, "SELECT count(DISTINCT phone)::int FROM callbacks", ct));
+            Line("callbacks: phones with two open", 0, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM (SELECT phone FROM callbacks WHERE status IN ('pending', 'dialing') GROUP BY 1 HAVING count(*) > 1) d", ct));
+            Line("callbacks from pressing 1 in the queue", expected.Callbacks, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM callback_events WHERE dedupe_key LIKE 'request:call:%' AND detail LIKE 'queue_request%'", ct));
+        }
+
+        if (await TableExistsAsync(conn, "escalations", ct))
+        {
+            // The replay runs in minutes of real time, so no acknowledgement deadline has passed: reported, not checked.
+            var escalations = await ScalarAsync(conn, "SELECT count(*)::int FROM escalations", ct);
+            Line("escalations (reported only)", escalations, escalations);
+        }
+
+        return new AuditResult(lines, problems);
+    }
+
+    // A cheap fingerprint of everything the replay writes, to tell when the app has gone quiet.
+    public static async Task<string> FingerprintAsync(NpgsqlDataSource db, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            """
+            SELECT (SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id AND c.direction = 'inbound') || '/' || (SELECT count(*) FROM calls WHERE outcome IS NULL) || '/' ||
+                   (SELECT count(*) FROM needs) || '/' || (SELECT count(*) FROM voicemails) || '/' ||
+                   (SELECT count(*) FROM voicemails WHERE transcript IS NULL) || '/' || (SELECT count(*) FROM messages)
+            """, conn);
+        return (string)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    // Polls until the fingerprint has not changed for `stableFor` (and no inbound call is still open), or gives up.
+    public static async Task WaitForQuietAsync(NpgsqlDataSource db, TimeSpan stableFor, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "";
+        var since = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline)
+        {
+            var now = await FingerprintAsync(db, ct);
+            if (now != last)
+            {
+                last = now;
+                since = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - since >= stableFor)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+        }
+    }
+
+    static async Task<bool> TableExistsAsync(NpgsqlConnection conn, string table, CancellationToken ct) =>
+        await ScalarAsync(conn, $"SELECT count(*)::int FROM pg_tables WHERE schemaname = current_schema() AND tablename = '{table}'", ct) > 0;
+
+    static async Task<int> ScalarAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return (int)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    static async Task<List<T>> QueryAsync<T>(NpgsqlConnection conn, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+}

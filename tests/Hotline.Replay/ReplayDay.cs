@@ -1,0 +1,82 @@
+using System.Text.Json.Serialization;
+
+namespace Hotline.Replay;
+
+// A lockdown day for the sandbox, in two phases played one after the other:
+//  - "voicemail": no operator on duty, so every caller who gets through the menu is offered voicemail;
+//  - "queue": one operator on duty who never dequeues, so callers wait in the queue and hang up, press 1 for a
+//    callback, or wait out Ivr:MaxWaitSeconds and leave a voicemail.
+// Each phase is a sandbox scenario (src/Hotline.Sandbox/Cli/Scenario.cs format); the replay sets operators on or off
+// duty between phases and waits for the first to finish before starting the second, so where every call ends up
+// is decided by the script alone. Repeat callers call in both phases; the app remembers their language from the
+// first call, so their second call skips the language menu.
+public sealed record ReplayDay
+{
+    public int Seed { get; init; }
+    public List<ReplayPhase> Phases { get; init; } = [];
+    public ReplayExpectations Expected { get; init; } = new();
+}
+
+public sealed record ReplayPhase
+{
+    public string Name { get; init; } = "";
+    public bool OperatorOnDuty { get; init; }
+    // The sandbox scenario for this phase.
+    public ScenarioFile Scenario { get; init; } = new();
+}
+
+// Mirrors the sandbox's scenario JSON (only the fields the replay uses).
+public sealed record ScenarioFile
+{
+    public List<ScenarioCallerLine> Callers { get; init; } = [];
+    public List<ScenarioSmsLine> Sms { get; init; } = [];
+}
+
+public sealed record ScenarioCallerLine
+{
+    public string At { get; init; } = "0s";
+    public string From { get; init; } = "";
+    public List<string> Presses { get; init; } = [];
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? HangupAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PressInQueue { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Record { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Transcript { get; init; }
+}
+
+public sealed record ScenarioSmsLine(string From, string Body, string At);
+
+public sealed record ReplayExpectations
+{
+    // Per caller phone: the outcome of each of their calls, sorted.
+    public SortedDictionary<string, List<string>> OutcomesByPhone { get; init; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, int> Outcomes { get; init; } = new(StringComparer.Ordinal);
+    // Needs by "source/category".
+    public SortedDictionary<string, int> Needs { get; init; } = new(StringComparer.Ordinal);
+    // Per phone: "source/category" of each need, sorted.
+    public SortedDictionary<string, List<string>> NeedsByPhone { get; init; } = new(StringComparer.Ordinal);
+    // Per phone: the transcripts of their voicemails, sorted.
+    public SortedDictionary<string, List<string>> VoicemailsByPhone { get; init; } = new(StringComparer.Ordinal);
+    public int Calls { get; init; }
+    public int Voicemails { get; init; }
+    public int InboundSms { get; init; }
+    // One reference SMS (an outbound message row) per voicemail; an inbound SMS is answered in the webhook's TwiML.
+    public int OutboundSms { get; init; }
+    public int SmsReplies { get; init; }
+    // Calls that ask for a callback (voicemail, pressed 1 in the queue, hung up in the queue, hung up in the menu
+    // after stating a need), and the phones they come from: one open callback per phone, merged requests.
+    public int CallbackRequests { get; init; }
+    public int CallbackPhones { get; init; }
+    // Pressed 1 in the queue.
+    public int Callbacks { get; init; }
+}
+
+public sealed record ReplayRules
+{
+    // Needs:Categories digit → category, and the urgent one; Ivr:Languages digits.
+    public IReadOnlyDictionary<string, string> Categories { get; init; } = new Dictionary<string, string>
+    {
+        ["1"] = "urgent_medical", ["2"] = "medicine", ["3"] = "food", ["4"] = "meals", ["5"] = "other",
+    };
+    public IReadOnlyList<string> LanguageDigits { get; init; } = ["1", "2"];
+    public string VoicemailCategory { get; init; } = "other";
+}
