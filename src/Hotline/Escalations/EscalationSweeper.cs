@@ -60,7 +60,15 @@ public sealed class EscalationSweeper(
             var written = 0;
             foreach (var need in due)
             {
-                written += (await scheduler.RunAsync(need.Id, skipLocked: true, ct)).Written;
+                try
+                {
+                    written += (await scheduler.RunAsync(need.Id, skipLocked: true, ct)).Written;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    // One need that cannot be run must not hold up the others; it comes up again next tick.
+                    logger.LogError(e, "Escalation sweep could not run the ladder of need {NeedId}", need.Id);
+                }
             }
 
             if (written > 0)
