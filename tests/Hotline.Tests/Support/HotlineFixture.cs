@@ -17,7 +17,7 @@ public sealed class HotlineFixture : IAsyncLifetime
     public const string HotlineNumber = "+8621000000000";
     // A ladder in seconds rather than minutes, so escalation tests see it climb.
     public const int EscalationVoiceAfterSeconds = 2;
-    public const int EscalationLevelIntervalSeconds = 4;
+    public const int EscalationLevelIntervalSeconds = 8;
 
     readonly string databaseName = $"hotline_test_{Guid.NewGuid():N}"[..24];
     string adminConnectionString = "";
