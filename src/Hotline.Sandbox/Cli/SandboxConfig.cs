@@ -15,6 +15,7 @@ internal static class SandboxConfig
         ["voice-url"] = nameof(SandboxOptions.VoiceUrl),
         ["voice-status-callback"] = nameof(SandboxOptions.VoiceStatusCallback),
         ["sms-url"] = nameof(SandboxOptions.SmsUrl),
+        ["voice-fallback-url"] = nameof(SandboxOptions.VoiceFallbackUrl),
     };
 
     public static SandboxOptions Load(Args args)
