@@ -22,6 +22,9 @@ public sealed class SandboxOptions
     // an inbound call cannot be fetched or parsed. Usually absolute, on another host; null = none configured.
     public string? VoiceFallbackUrl { get; set; }
 
+    // The number's messaging fallback URL: requested when the SMS URL fails, with the same message.
+    public string? SmsFallbackUrl { get; set; }
+
     // 1 = real time, 60 = a simulated minute per real second.
     public double Speed { get; set; } = 1.0;
 

@@ -254,4 +254,19 @@ public sealed class InboundCallTests : IAsyncLifetime
         Assert.Equal("Got it: need medicine. Reference N-42", reply.Body);
         Assert.Equal("twiml", reply.Via);
     }
+
+    [Fact]
+    public async Task Failed_sms_url_posts_the_message_to_the_sms_fallback_url()
+    {
+        h.Server.Sandbox.Options.SmsFallbackUrl = "http://backup.local/twilio/sms/backup";
+        h.App.Map("/twilio/sms/backup", f => $"<Response><Message>Backup got: {f["Body"]}</Message></Response>");
+
+        var sms = await h.Server.Residents.SendSmsAsync("+8613800000010", "need food", SandboxHarness.Timeout());
+
+        var hit = Assert.Single(h.App.HitsTo("/twilio/sms/backup"));
+        Assert.True(hit.SignatureValid);
+        Assert.Equal(sms.MessageSid, hit["MessageSid"]);
+        Assert.Equal("http://localhost/twilio/sms/incoming", hit["ErrorUrl"]);
+        Assert.Equal("Backup got: need food", Assert.Single(h.Server.Phones.MessagesTo("+8613800000010")).Body);
+    }
 }
