@@ -175,7 +175,7 @@ print(got, len(needs), max(per_phone.values(), default=0))
 EOF
 }
 
-summary_of() { grep -E '^  (calls|requests to the app|recordings|voice fallback|SMS sent|FAILED)' "$1" | sed 's/^  /    /'; }
+summary_of() { grep -E '^  (calls|requests to the app|recordings|fallback URL|SMS sent|FAILED)' "$1" | sed 's/^  /    /'; }
 
 app_port() { pg_free_port; }
 
