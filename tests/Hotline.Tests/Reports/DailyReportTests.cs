@@ -78,8 +78,8 @@ public sealed class DailyReportTests(HotlineFixture fixture) : HotlineTest(fixtu
         var sms = (await QueryAsync<(string To, string Body, string DedupeKey)>(
             "SELECT to_phone, body, dedupe_key FROM messages WHERE purpose = 'daily_report' ORDER BY to_phone")).ToList();
         Assert.Equal(["+8613900000001", "+8613900000002"], sms.Select(s => s.To));
-        Assert.StartsWith("热线日报 2026-04-10：来电 10，接通 4，放弃 3，留言 2；需求 7，已解决 5；紧急需求按时确认 33%", sms[0].Body);
-        Assert.Equal("Hotline 2026-04-10: 10 calls, 4 answered, 3 abandoned, 2 voicemails; 7 needs, 5 resolved; urgent acked in time 33%; " +
+        Assert.StartsWith("热线日报 2026-04-10：来电 10，接通 4，放弃 3，留言 2，回拨 4（完成 1）；需求 7，已解决 5；紧急需求按时确认 33%", sms[0].Body);
+        Assert.Equal("Hotline 2026-04-10: 10 calls, 4 answered, 3 abandoned, 2 voicemails, 4 callbacks made (1 completed); 7 needs, 5 resolved; urgent acked in time 33%; " +
                      "wellness: 2 well, 1 need help, 1 not reached.", sms[1].Body);
         Assert.All(sms, s => Assert.StartsWith("daily-report:2026-04-10:", s.DedupeKey));
     }
