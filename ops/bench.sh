@@ -68,9 +68,12 @@ case $suite in
     pg_throwaway hotline-bench-cb
     build tests/Hotline.Benchmarks.Callbacks/Hotline.Benchmarks.Callbacks.csproj
     header
+    # Its report is aligned plain text; fenced, it stays aligned in markdown.
+    echo '```'
     exec_status=0
     dotnet tests/Hotline.Benchmarks.Callbacks/bin/Release/net10.0/Hotline.Benchmarks.Callbacks.dll \
       "$(pg_conn_string "$pg_port" postgres)" "$@" || exec_status=$?
+    echo '```'
     exit "$exec_status" ;;
 
   escalations)
