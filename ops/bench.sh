@@ -40,6 +40,7 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 source ops/lib/postgres.sh
 
 # Every suite but webhooks: the command, then the program's own markdown.
+# shellcheck disable=SC2016  # the backquotes are markdown
 header() { printf '_Command: `%s`_\n\n' "$HOTLINE_BENCH_COMMAND"; }
 
 build() {
