@@ -1,11 +1,12 @@
 -- Seeds {calls} realistic call rows into the migrated schema, a record day (80,000 calls) after another up to now:
--- nine in ten inbound, one in ten an outbound call back; 200,000 callers, of whom 100 frequent ones make one call
--- in a hundred; outcomes, needs (three inbound calls in nine; categories 5 % urgent medical, 30 % medicine, 25 % food, 20 %
--- meals, 20 % other) and a voicemail for every voicemail outcome. Pseudo-random but the same on every run.
+-- nine in ten inbound, one in ten an outbound call back; 200,000 callers, and 100 frequent ones who make one call in
+-- a hundred between them; outcomes; needs for three inbound calls in nine (5 % urgent medical, 30 % medicine, 25 %
+-- food, 20 % meals, 20 % other); a voicemail for every voicemail outcome. Pseudo-random, the same on every run.
 --
--- Runs step by step ("-- step:" lines), each one command on one session. Fast because nothing is checked or indexed row by row: the live-feed triggers and foreign keys are off for the
--- session (session_replication_role = replica), and every index but the primary keys is dropped first and built
--- again afterwards from its own definition, so the schema measured is exactly the migrated one.
+-- Runs step by step (the "-- step:" lines), each step one command on one session. Fast because nothing is checked or
+-- indexed row by row: the live-feed triggers and foreign keys are off for the session (session_replication_role =
+-- replica), and every index but the primary keys is dropped first and built again afterwards from its own
+-- definition, so the schema measured is exactly the migrated one.
 SET session_replication_role = replica;
 SET synchronous_commit = off;
 SET maintenance_work_mem = '256MB';
