@@ -58,15 +58,26 @@ public static class ReplayAudit
         }
 
         var byPhone = calls.GroupBy(c => c.Phone).ToDictionary(g => g.Key, g => g.Select(c => c.Outcome).Order(StringComparer.Ordinal).ToList());
+        var wrongCallers = new List<string>();
         foreach (var phone in expected.OutcomesByPhone.Keys.Union(byPhone.Keys).Order(StringComparer.Ordinal))
         {
             var e = expected.OutcomesByPhone.GetValueOrDefault(phone) ?? [];
             var f = byPhone.GetValueOrDefault(phone) ?? [];
             if (!e.SequenceEqual(f))
             {
+                wrongCallers.Add(phone);
                 problems.Add($"caller {phone}: expected [{string.Join(", ", e)}], found [{string.Join(", ", f)}]");
             }
         }
+
+        // What happened on the first few wrong callers' calls (listed first), so a mismatch says why and not only that.
+        problems.InsertRange(0, await QueryAsync(conn,
+            """
+            SELECT c.from_phone, string_agg(e.kind || coalesce(' (' || e.detail || ')', ''), ' > ' ORDER BY e.id)
+            FROM calls c JOIN call_events e ON e.call_id = c.id
+            WHERE c.direction = 'inbound' AND c.from_phone = ANY(@phones)
+            GROUP BY c.id, c.from_phone ORDER BY c.id
+            """, r => $"events of {r.GetString(0)}: {r.GetString(1)}", ct, ("phones", wrongCallers.Take(5).ToArray())));
 
         // Needs by source and category.
         var needs = await QueryAsync(conn, "SELECT source || '/' || category, count(*)::int FROM needs GROUP BY 1",
@@ -198,9 +209,15 @@ public static class ReplayAudit
         return (int)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    static async Task<List<T>> QueryAsync<T>(NpgsqlConnection conn, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    static async Task<List<T>> QueryAsync<T>(NpgsqlConnection conn, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct,
+        params (string Name, object Value)[] parameters)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var rows = new List<T>();
         while (await reader.ReadAsync(ct))
