@@ -142,6 +142,49 @@ public static class ReplayAudit
             WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'outbound' AND m.need_id = v.need_id)
             """, ct));
 
+        // The staffed phase: who took which callers, and every one of their needs acknowledged and resolved by them.
+        if (expected.AnsweredBy.Count > 0)
+        {
+            var takenBy = await QueryAsync(conn,
+                """
+                SELECT s.username, count(*)::int FROM call_events e
+                JOIN calls o ON e.detail = 'to operator call ' || o.id JOIN staff s ON s.phone = o.to_phone
+                WHERE e.kind = 'bridged' GROUP BY 1
+                """, r => (User: r.GetString(0), Count: r.GetInt32(1)), ct);
+            var resolvedBy = await QueryAsync(conn,
+                """
+                SELECT s.username, count(*)::int FROM needs n JOIN staff s ON s.id = n.acknowledged_by
+                WHERE n.status = 'resolved' AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'need' AND a.entity_id = n.id
+                                                         AND a.action = 'resolved' AND a.staff_id = s.id)
+                GROUP BY 1
+                """, r => (User: r.GetString(0), Count: r.GetInt32(1)), ct);
+            foreach (var user in expected.AnsweredBy.Keys)
+            {
+                Line($"callers taken by {user}", expected.AnsweredBy[user], takenBy.FirstOrDefault(t => t.User == user).Count);
+                Line($"needs acknowledged + resolved by {user}", expected.AnsweredBy[user], resolvedBy.FirstOrDefault(t => t.User == user).Count);
+            }
+
+            var resolutions = await QueryAsync(conn, "SELECT coalesce(resolution, '(none)'), count(*)::int FROM needs WHERE status = 'resolved' GROUP BY 1",
+                r => (Key: r.GetString(0), Count: r.GetInt32(1)), ct);
+            foreach (var key in expected.Resolutions.Keys.Union(resolutions.Select(r => r.Key)).Order(StringComparer.Ordinal))
+            {
+                Line($"needs resolved {key}", expected.Resolutions.GetValueOrDefault(key), resolutions.FirstOrDefault(r => r.Key == key).Count);
+            }
+
+            var taken = expected.AnsweredBy.Values.Sum();
+            Line("needs acknowledged (audit log)", taken, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM audit_log WHERE entity = 'need' AND action = 'acknowledged' AND staff_id IS NOT NULL", ct));
+            Line("needs resolved, their call not answered", 0, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM needs n JOIN calls c ON c.id = n.call_id WHERE n.status = 'resolved' AND c.outcome IS DISTINCT FROM 'answered'", ct));
+            Line("take-next calls to operators (completed)", taken, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM calls WHERE purpose = 'take_next' AND status = 'completed'", ct));
+            Line("take-next calls to operators (other)", 0, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM calls WHERE purpose = 'take_next' AND status <> 'completed'", ct));
+            Line("operators who came on duty", expected.AnsweredBy.Count, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM staff WHERE role = 'operator' AND duty_changed_at IS NOT NULL", ct));
+            Line("operators on duty at the end", 0, await ScalarAsync(conn, "SELECT count(*)::int FROM staff WHERE on_duty", ct));
+        }
+
         // Tables landing with other features: counted when present.
         if (await TableExistsAsync(conn, "callbacks", ct))
         {
