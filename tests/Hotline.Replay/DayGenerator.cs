@@ -42,8 +42,9 @@ public static class DayGenerator
         "Need baby formula",
     ];
 
-    // The staffed phase: callers this far apart (simulated), played at StaffedMaxSpeed at most, so that at worst a few
-    // seconds of real time pass between callers while an operator takes one (Ivr:MaxWaitSeconds, 600 s, is 10 s real).
+    // The staffed phase: each caller dials when the operators are ready for them (At is nominal), played at
+    // StaffedMaxSpeed at most, so that an operator's turn (a job, an outbound call, a bridge: real seconds) stays well
+    // inside Ivr:MaxWaitSeconds (600 s simulated, 10 s real at 60x).
     public const double StaffedGapSeconds = 120;
     public const double StaffedMaxSpeed = 60;
 

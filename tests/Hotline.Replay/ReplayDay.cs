@@ -8,8 +8,9 @@ namespace Hotline.Replay;
 //    callback, or wait out Ivr:MaxWaitSeconds and leave a voicemail;
 //  - "staffed": operators come on and off duty through the console API, take the waiting callers one by one
 //    ("take next call" rings their phone and bridges the front caller), then acknowledge and resolve each caller's
-//    need. Played at MaxSpeed at most: an operator's turn is real work (a job, an outbound call, a bridge), and at a
-//    day's compression a caller would time out of the queue while it happens.
+//    need; each caller dials in when the operators are ready for them. Played at MaxSpeed at most: an operator's turn
+//    is real work (a job, an outbound call, a bridge), and at a day's compression a caller would time out of the
+//    queue while it happens.
 // Each phase is a sandbox scenario (src/Hotline.Sandbox/Cli/Scenario.cs format); the replay sets operators on or off
 // duty between phases and waits for the first to finish before starting the second, so where every call ends up
 // is decided by the script alone. Repeat callers call in both phases; the app remembers their language from the

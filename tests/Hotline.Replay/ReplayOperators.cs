@@ -29,8 +29,9 @@ public sealed class ReplayOperators(NpgsqlDataSource db, Func<HttpClient> newCli
     }
 
     // Takes the phase's callers one by one; returns what went wrong (nothing, for a good run). The audit checks the
-    // records either way.
-    public async Task<List<string>> WorkAsync(ReplayPhase phase, CancellationToken ct = default)
+    // records either way. placeCall(i) has caller i dial in: each caller calls when the operators are ready for them,
+    // so however slow the machine, nobody waits out Ivr:MaxWaitSeconds while the previous caller is being served.
+    public async Task<List<string>> WorkAsync(ReplayPhase phase, Action<int> placeCall, CancellationToken ct = default)
     {
         var problems = new List<string>();
         try
@@ -40,6 +41,7 @@ public sealed class ReplayOperators(NpgsqlDataSource db, Func<HttpClient> newCli
                 await ChangeShiftsAsync(phase, i, ct);
                 var taker = DayGenerator.OperatorFor(phase.Shifts, i);
                 var started = System.Diagnostics.Stopwatch.StartNew();
+                placeCall(i);
                 var problem = await TakeOneAsync(clients[taker.Username], ct);
                 if (problem is not null)
                 {

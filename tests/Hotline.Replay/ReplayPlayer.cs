@@ -49,7 +49,8 @@ public static class ReplayPlayer
                 }
 
                 var scenario = JsonSerializer.Deserialize<Scenario>(JsonSerializer.Serialize(phase.Scenario, Json), Json)!;
-                var calls = scenario.Calls().Select(async c =>
+                var scripts = scenario.Calls().ToList();
+                var calls = staff is not null ? [] : scripts.Select(async c =>
                 {
                     await clock.DelayAsync(c.At, ct);
                     return await sandbox.Residents.CallAsync(c.Script, ct);
@@ -59,11 +60,13 @@ public static class ReplayPlayer
                     await clock.DelayAsync(Durations.Parse(s.At ?? "0"), ct);
                     return await sandbox.Residents.SendSmsAsync(s.From, s.Body, ct, s.To);
                 }).ToList();
-                var operators = staff?.WorkAsync(phase, ct) ?? Task.FromResult(new List<string>());
+                // In a staffed phase the operators have each caller dial in when they are ready for them.
+                var operators = staff?.WorkAsync(phase, i => calls.Add(sandbox.Residents.CallAsync(scripts[i].Script, ct)), ct)
+                                ?? Task.FromResult(new List<string>());
 
+                operatorProblems.AddRange(await operators);
                 var transcripts = await Task.WhenAll(calls);
                 var replies = await Task.WhenAll(sms);
-                operatorProblems.AddRange(await operators);
                 failed.AddRange(transcripts.SelectMany(t => t.Requests).Concat(replies.SelectMany(r => r.Requests)).Where(r => !r.Succeeded)
                     .Select(r => $"{phase.Name}: {r.Url} -> {r.Status} {r.Error} {(r.Body.Length > 300 ? r.Body[..300] : r.Body)}"));
                 answered += replies.Count(r => r.Replies.Count == 1);
