@@ -6,6 +6,7 @@
 #   ops/bench.sh [webhooks] [--seconds N] [--concurrency N] [--rate N] [--warmup N] [--sql-stats]
 #   ops/bench.sh callbacks [iterations] [open callbacks]   (tests/Hotline.Benchmarks.Callbacks on the same throwaway
 #                    PostgreSQL, no app: next due and duplicate merge with 10,000 open callbacks)
+#   ops/bench.sh replay [calls] [speed]   (the lockdown-day replay and its audit: ops/bench-replay.sh)
 #
 #   --seconds N      length of each measured run (20)
 #   --concurrency N  workers of the closed-loop runs (16)
@@ -20,6 +21,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+if [[ ${1:-} == replay ]]; then shift; exec ops/bench-replay.sh "$@"; fi
 
 # The report names the command that produced it, with any setting that changes what is measured.
 # (DOTNET_ runtime knobs reach the load generator too; the CLI's own ones are left out.)
