@@ -73,11 +73,12 @@ log "starting the app on $app_url (PostgreSQL on port $pg_port, sandbox on $sand
 # - the sandbox's clock scales real time too, so each millisecond the app takes to answer is `speed` ms of a
 #   caller's simulated wait (1.44 s at 1440x). With the callback offer after 60 s and the wait limit at 600 s, a
 #   caller who means to press 1 times out into voicemail first whenever a few wait webhooks take ~0.1 s, which a
-#   busy machine does; the app is right to time them out, the day's script is not. Offered from the first wait
-#   message, pressing 1 no longer depends on the machine's speed;
+#   busy machine does; the app is right to time them out, the day's script is not. Offered after 5 s (the least
+#   the options allow: the second wait message), the caller presses 1 after one wait webhook instead of four, so a
+#   single answer would have to take 0.4 s at 1440x to time them out;
 # - the webhook budget: past it the app answers without the database (degraded mode, a voicemail with an `other`
 #   need) by design; that is for a database in trouble, not for a CPU shared with the load generator.
-export Ivr__OfferCallbackAfterSeconds=${Ivr__OfferCallbackAfterSeconds:-0}
+export Ivr__OfferCallbackAfterSeconds=${Ivr__OfferCallbackAfterSeconds:-5}
 export Hotline__WebhookBudgetMilliseconds=${Hotline__WebhookBudgetMilliseconds:-10000}
 ConnectionStrings__Hotline=$connection \
 Twilio__AccountSid=$sid \

@@ -65,6 +65,7 @@ public static class DayGenerator
         var needs = new List<(string Phone, string Need)>();
         var voicemails = new List<(string Phone, string Transcript)>();
         var callbacks = 0;
+        var queueTimeouts = 0;
         var hungUpWithNeed = new HashSet<int>();
         var phaseCallers = new[] { new List<(double At, ScenarioCallerLine Line)>(), new List<(double At, ScenarioCallerLine Line)>() };
         var phaseSms = new[] { new List<(double At, ScenarioSmsLine Line)>(), new List<(double At, ScenarioSmsLine Line)>() };
@@ -172,6 +173,7 @@ public static class DayGenerator
                 outcome = "voicemail";
                 needs.Add((phone, $"call/{category}"));
                 voicemails.Add((phone, transcript));
+                queueTimeouts++;
             }
 
             var offset = queuePhase ? at - split : at;
@@ -229,6 +231,7 @@ public static class DayGenerator
             OutboundSms = voicemails.Count,
             SmsReplies = smsCount,
             Callbacks = callbacks,
+            QueueTimeouts = queueTimeouts,
             AnsweredBy = answeredBy,
             Resolutions = resolutions,
         };

@@ -79,6 +79,17 @@ public static class ReplayAudit
             GROUP BY c.id, c.from_phone ORDER BY c.id
             """, r => $"events of {r.GetString(0)}: {r.GetString(1)}", ct, ("phones", wrongCallers.Take(5).ToArray())));
 
+        // The sandbox's clock scales real time too: every millisecond the app takes is `speed` ms of a caller's wait. A
+        // replay faster than the machine answers times callers out of the queue before their scripted key press; the
+        // app is right to, the day's expectations are not, and this line says so instead of a wall of wrong outcomes.
+        var timeouts = await ScalarAsync(conn, "SELECT count(DISTINCT call_id)::int FROM call_events WHERE kind = 'queue_timeout'", ct);
+        Line("calls that waited out Ivr:MaxWaitSeconds", expected.QueueTimeouts, timeouts);
+        if (timeouts > expected.QueueTimeouts)
+        {
+            problems.Insert(0, $"{timeouts - expected.QueueTimeouts} more callers than scripted waited out the queue limit: at this speed the app's " +
+                               "answer time, multiplied by the speed, became queue time; replay slower (docs/benchmarks.md).");
+        }
+
         // Needs by source and category.
         var needs = await QueryAsync(conn, "SELECT source || '/' || category, count(*)::int FROM needs GROUP BY 1",
             r => (Key: r.GetString(0), Count: r.GetInt32(1)), ct);

@@ -80,6 +80,8 @@ public sealed record ReplayExpectations
     public int CallbackPhones { get; init; }
     // Pressed 1 in the queue.
     public int Callbacks { get; init; }
+    // Scripted to wait out Ivr:MaxWaitSeconds in the queue.
+    public int QueueTimeouts { get; init; }
     // The staffed phase: callers each operator takes, and the resolutions of their needs.
     public SortedDictionary<string, int> AnsweredBy { get; init; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, int> Resolutions { get; init; } = new(StringComparer.Ordinal);
