@@ -84,9 +84,9 @@ public sealed class CallStore
         conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM staff WHERE on_duty AND role = 'operator')", transaction: tx);
 
     // A later callback never takes a final call back to a live state; a final status always wins over a live one,
-    // whatever order they arrive in.
-    public Task ApplyStatusAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, StatusUpdate update) =>
-        conn.ExecuteAsync(
+    // whatever order they arrive in. True when the row changed.
+    public async Task<bool> ApplyStatusAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, StatusUpdate update) =>
+        await conn.ExecuteAsync(
             """
             UPDATE calls SET
                 status = @Status,
@@ -97,7 +97,7 @@ public sealed class CallStore
               AND status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
               AND (@IsFinal OR @Sequence > status_sequence)
             """,
-            new { callId, update.Status, update.Sequence, update.DurationSeconds, update.IsFinal, update.At }, tx);
+            new { callId, update.Status, update.Sequence, update.DurationSeconds, update.IsFinal, update.At }, tx) == 1;
 
     // The outcome is derived from where the caller got to, so it comes out the same whichever of the final status
     // and the voicemail callbacks arrives last.

@@ -21,26 +21,33 @@ public static class StatusCallbacks
             throw new BadWebhookException($"CallStatus '{Clip(status)}' is not a Twilio call status.");
         }
 
-        return hook.RunAsync(fields, async step =>
-        {
-            var sequence = step.Form.Int("SequenceNumber") ?? -1;
-            var isNew = await step.RecordAsync("status", status, $"status:{step.Call.CallSid}:{sequence}:{status}");
-            if (isNew)
-            {
-                var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
-                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
-                await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
-                    new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
-                await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
-                await wellness.OnFinalStatusAsync(step, status);
-                if (CallStatus.IsFinal(status))
-                {
-                    await callbacks.CallEndedAsync(step);
-                }
-            }
+        return hook.RunAsync(fields, step => ApplyAsync(step, status, calls, callbacks, wellness), ct);
+    }
 
-            return new Twilio.TwiML.VoiceResponse();
-        }, ct);
+    // Also the path of a status fetched from Twilio's REST API by the reconciliation sweep (its form is built to look
+    // like this callback's), so a call settled either way ends in the same state. The final-status hooks run only in
+    // the step that moved the call into its final state: a callback arriving after the sweep settled the call, or a
+    // sweep racing a callback, finds it final already and changes nothing.
+    public static async Task<Twilio.TwiML.TwiML> ApplyAsync(VoiceStep step, string status, CallStore calls, CallbackRequests callbacks,
+        WellnessCalls wellness)
+    {
+        var sequence = step.Form.Int("SequenceNumber") ?? -1;
+        var isNew = await step.RecordAsync("status", status, $"status:{step.Call.CallSid}:{sequence}:{status}");
+        if (isNew)
+        {
+            var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
+            var changed = await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
+                new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
+            await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+            if (changed && CallStatus.IsFinal(status))
+            {
+                await wellness.OnFinalStatusAsync(step, status);
+                await callbacks.CallEndedAsync(step);
+            }
+        }
+
+        return new Twilio.TwiML.VoiceResponse();
     }
 
     internal static string Clip(string value) => value.Length > 40 ? value[..40] + "…" : value;
