@@ -6,6 +6,7 @@ using Hotline.Infrastructure;
 using Hotline.Messaging;
 using Hotline.Needs;
 using Hotline.OperatorConsole;
+using Hotline.Reconciliation;
 using Hotline.Reports;
 using Hotline.Residents;
 using Hotline.Resilience;
@@ -43,6 +44,7 @@ builder.AddResidents();
 builder.AddWellness();
 builder.AddReports();
 builder.AddEscalations();
+builder.AddReconciliation();
 
 var app = builder.Build();
 

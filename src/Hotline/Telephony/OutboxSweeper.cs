@@ -42,8 +42,9 @@ public sealed class OutboxSweeper(NpgsqlDataSource db, Outbox outbox, ILogger<Ou
         var calls = await conn.QueryAsync<long>(
             """
             UPDATE calls SET status = 'pending', updated_at = now()
-            WHERE (status = 'dispatching' AND updated_at < now() - interval '2 minutes')
-               OR (status = 'pending' AND updated_at < now() - interval '10 seconds')
+            WHERE ((status = 'dispatching' AND updated_at < now() - interval '2 minutes')
+               OR (status = 'pending' AND updated_at < now() - interval '10 seconds'))
+              AND call_sid IS NULL -- Twilio placed it (its TwiML bound the SID): the reconciliation sweep settles it
             RETURNING id
             """);
         foreach (var id in messages)

@@ -69,6 +69,21 @@ public sealed class TwilioGateway : IDisposable
         return new SentMessage(message.Sid, message.Status?.ToString() ?? "queued");
     }
 
+    // A call as Twilio has it now (the reconciliation sweep's source for a status callback that never came); null when
+    // Twilio does not know the CallSid.
+    public Task<CallResource?> FetchCallAsync(string callSid, CancellationToken ct) =>
+        WithRetriesAsync("call fetch", "", async () =>
+        {
+            try
+            {
+                return await CallResource.FetchAsync(pathSid: callSid, client: client);
+            }
+            catch (ApiException e) when (e.Status == (int)HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, ct);
+
     // The recording's audio, fetched with our credentials so that staff never need a public Twilio URL. The address is
     // built from the RecordingSid, never taken from a webhook, so it can only ever reach Twilio's recordings.
     public async Task<HttpResponseMessage> FetchRecordingAsync(string recordingSid, CancellationToken ct)

@@ -81,6 +81,8 @@ public sealed class HotlineFixture : IAsyncLifetime
         ("Escalation:VoiceAfterSeconds", EscalationVoiceAfterSeconds.ToString()),
         ("Escalation:LevelIntervalSeconds", EscalationLevelIntervalSeconds.ToString()),
         ("Escalation:SweepMilliseconds", "500"),
+        // Tests run the reconciliation sweep themselves; in the background it would fetch other tests' made-up calls.
+        ("Reconciliation:SweepSeconds", "3600"),
     ];
 
     // Empties our tables (not Hangfire's, not the migration journal) before a test.

@@ -176,7 +176,7 @@ const Hotline = (() => {
       el('div', { class: 'meta' }, when(v.createdAt), ' · ', t('vm.duration', { seconds: v.durationSeconds ?? '?' }),
         v.heardAt ? el('span', { class: 'heard-by' }, ' · ', t('vm.heard', { name: v.heardByName || '', time: when(v.heardAt) })) : null),
       el('audio', { controls: true, preload: 'none', src: `/api/voicemails/${encodeURIComponent(v.recordingSid)}/audio` }),
-      el('p', { class: 'transcript' }, v.transcript || t('vm.noTranscript')),
+      el('p', { class: 'transcript' }, v.transcript || t(v.transcriptionStatus === 'missing' ? 'vm.transcriptMissing' : 'vm.noTranscript')),
       actions.length ? el('div', { class: 'actions' }, actions) : null);
   }
 
