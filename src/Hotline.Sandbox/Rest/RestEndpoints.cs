@@ -15,6 +15,7 @@ public static partial class RestEndpoints
         api.MapGet("/Calls/{callSid}.json", FetchCall);
         api.MapPost("/Messages.json", CreateMessage);
         api.MapGet("/Messages/{messageSid}.json", FetchMessage);
+        api.MapGet("/Recordings/{recordingSid}/Transcriptions.json", ReadTranscriptions);
 
         // Twilio serves recording media without credentials unless an account enforces them.
         account.MapGet("/Recordings/{recording}", GetRecording);
@@ -107,6 +108,20 @@ public static partial class RestEndpoints
         sandbox.Messages.Find(messageSid) is { } message
             ? Results.Json(RestJson.Message(message, accountSid), RestJson.Options)
             : TwilioError.NotFound(request.Path);
+
+    // One page holds them all: a recording has at most one transcription here.
+    private static IResult ReadTranscriptions(string accountSid, string recordingSid, TwilioSandbox sandbox, HttpRequest request)
+    {
+        if (sandbox.Recordings.Find(recordingSid) is null)
+        {
+            return TwilioError.NotFound(request.Path);
+        }
+
+        var list = sandbox.Recordings.TranscriptionsOf(recordingSid).Select(t => RestJson.Transcription(t, accountSid)).ToList();
+        var uri = $"/2010-04-01/Accounts/{accountSid}/Recordings/{recordingSid}/Transcriptions.json";
+        return Results.Json(new RestJson.TranscriptionPage(list, 0, Math.Max(0, list.Count - 1), $"{uri}?PageSize=50&Page=0", null, 0, 50, null, uri),
+            RestJson.Options);
+    }
 
     // RE... (WAV), RE....wav, RE....mp3 (the same WAV: the sandbox does not encode MP3), RE....json (metadata).
     private static IResult GetRecording(string accountSid, string recording, TwilioSandbox sandbox, HttpRequest request)

@@ -33,6 +33,22 @@ internal static class RestJson
         string Sid, string AccountSid, string CallSid, string Duration, string Status, string Source, int Channels,
         string DateCreated, string DateUpdated, string ApiVersion, string MediaUrl, string Uri);
 
+    public sealed record TranscriptionJson(
+        string Sid, string AccountSid, string ApiVersion, string DateCreated, string DateUpdated, string Duration, string? Price,
+        string PriceUnit, string RecordingSid, string Status, string TranscriptionText, string Type, string Uri);
+
+    public sealed record TranscriptionPage(
+        IReadOnlyList<TranscriptionJson> Transcriptions, int Start, int End, string FirstPageUri, string? NextPageUri, int Page,
+        int PageSize, string? PreviousPageUri, string Uri);
+
+    public static TranscriptionJson Transcription(Recordings.Transcription t, string accountSid)
+    {
+        var created = CallStatusReporter.Rfc1123(t.CreatedAt);
+        return new TranscriptionJson(
+            t.Sid, accountSid, "2008-08-01", created, created, t.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            null, "USD", t.RecordingSid, t.Status, t.Text, "fast", $"/2010-04-01/Accounts/{accountSid}/Transcriptions/{t.Sid}.json");
+    }
+
     public static CallJson Call(TrackedCall call, string accountSid)
     {
         var created = CallStatusReporter.Rfc1123(call.CreatedAt);

@@ -49,7 +49,7 @@ internal sealed partial class TwimlInterpreter
             P("RecordingDuration", duration),
         };
 
-        call.Track(SendRecordingCallbacksAsync(call, verb, documentUrl, recordingParams, recording.Transcript, duration, ct));
+        call.Track(SendRecordingCallbacksAsync(call, verb, documentUrl, recordingParams, recording, ct));
 
         var actionParams = recordingParams.Append(P("Digits", finished ? "" : "hangup")).ToList();
         if (!finished)
@@ -64,7 +64,7 @@ internal sealed partial class TwimlInterpreter
 
     private async Task SendRecordingCallbacksAsync(
         CallSession call, XElement verb, Uri documentUrl, List<KeyValuePair<string, string>> recordingParams,
-        string? transcript, int duration, CancellationToken ct)
+        Recordings.Recording recording, CancellationToken ct)
     {
         if (Url(verb, "recordingStatusCallback", documentUrl) is { } statusUrl)
         {
@@ -89,15 +89,17 @@ internal sealed partial class TwimlInterpreter
         }
 
         // Twilio only transcribes recordings of 2 to 120 seconds; others get a failed transcription.
-        var ok = duration is >= 2 and <= 120;
+        // The transcription exists at Twilio (REST: Recordings/{sid}/Transcriptions) whether or not its callback arrives.
+        var ok = recording.DurationSeconds is >= 2 and <= 120;
         await Clock.DelayAsync(5, ct);
+        var made = sandbox.Recordings.AddTranscription(recording, ok);
         var transcription = call.BaseParams("completed");
         transcription.AddRange(recordingParams);
         transcription.AddRange(
         [
-            P("TranscriptionSid", Sid.New("TR")),
-            P("TranscriptionText", ok ? transcript ?? "" : ""),
-            P("TranscriptionStatus", ok ? "completed" : "failed"),
+            P("TranscriptionSid", made.Sid),
+            P("TranscriptionText", made.Text),
+            P("TranscriptionStatus", made.Status),
             P("TranscriptionType", "fast"),
             P("TranscriptionUrl", sandbox.RecordingUrl(recordingParams[1].Value) + "/Transcriptions"),
         ]);

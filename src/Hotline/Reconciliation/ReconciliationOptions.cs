@@ -14,8 +14,8 @@ public sealed class ReconciliationOptions
     [Range(10, 86_400)]
     public int CallGraceSeconds { get; set; } = 300;
 
-    // A voicemail whose transcription callback has not come after this long is marked "missing": staff listen to it.
-    // Twilio transcribes within minutes; its callback has no fallback URL.
+    // A voicemail whose transcription callback has not come after this long gets its transcription from Twilio's REST
+    // API, or is marked "missing" (staff listen to it) when Twilio has none. Twilio transcribes within minutes.
     [Range(10, 86_400)]
     public int TranscriptGraceSeconds { get; set; } = 900;
 

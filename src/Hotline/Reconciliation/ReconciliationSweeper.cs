@@ -8,19 +8,22 @@ using Hotline.Telephony;
 using Hotline.Wellness;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Hotline.Voicemails;
 using Npgsql;
 using Twilio.Rest.Api.V2010.Account;
+using TranscriptionResource = Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource;
 
 namespace Hotline.Reconciliation;
 
 // Twilio has a fallback URL for the voice webhooks but none for status and transcription callbacks: when the instance
 // they point at is down, they are lost (SIGKILL drill, docs/reliability.md). This sweep finds calls left without a
 // final status and asks Twilio's REST API how they ended, applying the answer through the status callback's own code,
-// and marks voicemails whose transcript never came so that staff know to listen to them. Instances claim calls by
+// and does the same for
+// transcriptions, marking a voicemail whose transcript Twilio does not have so that staff know to listen to it. Instances claim calls by
 // moving their updated_at forward (SKIP LOCKED), so two instances never fetch the same call in the same round.
 public sealed class ReconciliationSweeper(
     NpgsqlDataSource db, TwilioGateway twilio, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, WellnessCalls wellness,
-    WebhookJournal journal, IOptionsMonitor<ReconciliationOptions> options, TimeProvider clock, ILogger<ReconciliationSweeper> logger)
+    VoicemailStore voicemails, WebhookJournal journal, IOptionsMonitor<ReconciliationOptions> options, TimeProvider clock, ILogger<ReconciliationSweeper> logger)
     : BackgroundService
 {
     public const string NotFoundEvent = "reconcile_not_found";
@@ -81,11 +84,12 @@ public sealed class ReconciliationSweeper(
             }
         }
 
-        result.TranscriptsMissing = await MarkMissingTranscriptsAsync(ct);
-        if (result.Settled + result.NotFound + result.TranscriptsMissing > 0)
+        (result.TranscriptsFetched, result.TranscriptsMissing) = await ReconcileTranscriptsAsync(ct);
+        if (result.Settled + result.NotFound + result.TranscriptsFetched + result.TranscriptsMissing > 0)
         {
-            logger.LogWarning("Reconciliation: {Settled} calls settled from Twilio, {NotFound} unknown to Twilio, {Missing} transcripts missing",
-                result.Settled, result.NotFound, result.TranscriptsMissing);
+            logger.LogWarning(
+                "Reconciliation: {Settled} calls settled from Twilio, {NotFound} unknown to Twilio, {Fetched} transcripts fetched, {Missing} transcripts missing",
+                result.Settled, result.NotFound, result.TranscriptsFetched, result.TranscriptsMissing);
         }
 
         return result;
@@ -190,34 +194,111 @@ public sealed class ReconciliationSweeper(
             new { call.Id, status });
     }
 
-    // Decision: the sandbox has no transcription resource, and a transcript that Twilio did not deliver is rarely worth
-    // a second fetch path; the recording is stored either way. The voicemail is marked "missing" so the console says
-    // to listen to it. A transcription callback arriving later still fills in the text (its event key is its own).
-    async Task<int> MarkMissingTranscriptsAsync(CancellationToken ct)
+    // Voicemails whose transcription callback has not come after the grace: the transcription is fetched from Twilio
+    // and saved through the callback's own path (a late callback then changes nothing). When Twilio has none (the
+    // recording was not transcribed, or Twilio does not know it), the voicemail is marked "missing" so that the console
+    // says to listen to it; a transcription callback arriving later still fills in the text. The recording is stored
+    // either way. A transcription still in progress is looked at again next round.
+    async Task<(int Fetched, int Missing)> ReconcileTranscriptsAsync(CancellationToken ct)
     {
         var o = options.CurrentValue;
         var now = clock.GetUtcNow().UtcDateTime;
+        List<Untranscribed> waiting;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            waiting = (await conn.QueryAsync<Untranscribed>(
+                """
+                SELECT v.id, v.call_id, v.recording_sid, c.call_sid, c.from_phone, c.to_phone
+                FROM voicemails v JOIN calls c ON c.id = v.call_id
+                WHERE c.direction = 'inbound' AND c.call_sid IS NOT NULL
+                  AND v.transcript IS NULL AND v.transcription_status IS NULL
+                  AND v.created_at > @oldest AND v.created_at < @quietSince
+                ORDER BY v.created_at
+                LIMIT @Batch
+                """,
+                new { oldest = now.AddHours(-o.MaxAgeHours), quietSince = now.AddSeconds(-o.TranscriptGraceSeconds), o.Batch })).ToList();
+        }
+
+        var (fetched, missing) = (0, 0);
+        foreach (var voicemail in waiting)
+        {
+            IReadOnlyList<TranscriptionResource>? found;
+            try
+            {
+                found = await twilio.FetchTranscriptionsAsync(voicemail.RecordingSid, ct);
+            }
+            catch (TelephonyException e)
+            {
+                logger.LogWarning("Reconciliation could not fetch the transcription of {RecordingSid}: {Code} {Message}; trying again next round",
+                    voicemail.RecordingSid, e.Code, e.Message);
+                break;
+            }
+
+            var done = found?.FirstOrDefault(t => t.Status?.ToString() is "completed" or "failed");
+            if (done is not null)
+            {
+                fetched += await SaveTranscriptionAsync(voicemail, done, ct) ? 1 : 0;
+            }
+            else if (found is null || found.Count == 0)
+            {
+                missing += await MarkMissingAsync(voicemail, found is null ? "Twilio does not know the recording" : "Twilio has no transcription of it", ct) ? 1 : 0;
+            }
+        }
+
+        return (fetched, missing);
+    }
+
+    async Task<bool> SaveTranscriptionAsync(Untranscribed voicemail, TranscriptionResource found, CancellationToken ct)
+    {
+        var fields = new Dictionary<string, StringValues>
+        {
+            ["CallSid"] = voicemail.CallSid,
+            ["From"] = voicemail.FromPhone,
+            ["To"] = voicemail.ToPhone,
+            ["RecordingSid"] = voicemail.RecordingSid,
+            ["TranscriptionSid"] = found.Sid ?? "",
+            ["TranscriptionText"] = found.TranscriptionText ?? "",
+            ["TranscriptionStatus"] = found.Status?.ToString() ?? "completed",
+            ["Reconciled"] = "true",
+        };
+        var saved = false;
+        await hook.RunAsync(new TwilioForm(new FormCollection(fields)), async step =>
+        {
+            saved = await step.RecordAsync("reconciled", "transcription: fetched from Twilio, its callback never came",
+                $"reconciled:transcription:{voicemail.RecordingSid}");
+            await VoicemailEndpoints.SaveTranscriptionAsync(step, voicemails, calls);
+            return new Twilio.TwiML.VoiceResponse();
+        }, ct);
+        return saved;
+    }
+
+    async Task<bool> MarkMissingAsync(Untranscribed voicemail, string reason, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var missing = (await conn.QueryAsync<(long CallId, string RecordingSid)>(
-            """
-            UPDATE voicemails v SET transcription_status = 'missing'
-            FROM calls c
-            WHERE c.id = v.call_id AND c.direction = 'inbound'
-              AND v.transcript IS NULL AND v.transcription_status IS NULL
-              AND v.created_at > @oldest AND v.created_at < @quietSince
-            RETURNING v.call_id, v.recording_sid
-            """,
-            new { oldest = now.AddHours(-o.MaxAgeHours), quietSince = now.AddSeconds(-o.TranscriptGraceSeconds) }, tx)).ToList();
-        foreach (var (callId, recordingSid) in missing)
+        var marked = await conn.ExecuteAsync(
+            "UPDATE voicemails SET transcription_status = 'missing' WHERE id = @Id AND transcript IS NULL AND transcription_status IS NULL",
+            new { voicemail.Id }, tx) == 1;
+        if (marked)
         {
-            var payload = JsonSerializer.Serialize(new { RecordingSid = recordingSid, reason = "no transcription callback within the grace" });
-            await calls.AddEventAsync(conn, tx, new CallEvent(callId, "transcription_missing", recordingSid, payload,
-                $"transcription_missing:{recordingSid}", false, now));
+            var payload = JsonSerializer.Serialize(new { voicemail.RecordingSid, reason });
+            await calls.AddEventAsync(conn, tx, new CallEvent(voicemail.CallId, "transcription_missing", reason, payload,
+                $"transcription_missing:{voicemail.RecordingSid}", false, now));
         }
 
         await tx.CommitAsync(ct);
-        return missing.Count;
+        return marked;
+    }
+
+    sealed record Untranscribed
+    {
+        public long Id { get; init; }
+        public long CallId { get; init; }
+        public string RecordingSid { get; init; } = "";
+        public string CallSid { get; init; } = "";
+        public string FromPhone { get; init; } = "";
+        public string ToPhone { get; init; } = "";
     }
 
     sealed record QuietCall
@@ -235,5 +316,6 @@ public sealed class ReconciliationResult
     public int Settled { get; set; }
     public int NotFound { get; set; }
     public int StillLive { get; set; }
+    public int TranscriptsFetched { get; set; }
     public int TranscriptsMissing { get; set; }
 }

@@ -84,6 +84,22 @@ public sealed class TwilioGateway : IDisposable
             }
         }, ct);
 
+    // The transcriptions Twilio made of a recording (the sweep's source for a transcription callback that never came);
+    // null when Twilio does not know the recording.
+    public Task<IReadOnlyList<Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource>?> FetchTranscriptionsAsync(string recordingSid, CancellationToken ct) =>
+        WithRetriesAsync("transcription fetch", "", async () =>
+        {
+            try
+            {
+                var found = await Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource.ReadAsync(pathRecordingSid: recordingSid, client: client);
+                return (IReadOnlyList<Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource>?)found.ToList();
+            }
+            catch (ApiException e) when (e.Status == (int)HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, ct);
+
     // The recording's audio, fetched with our credentials so that staff never need a public Twilio URL. The address is
     // built from the RecordingSid, never taken from a webhook, so it can only ever reach Twilio's recordings.
     public async Task<HttpResponseMessage> FetchRecordingAsync(string recordingSid, CancellationToken ct)

@@ -39,10 +39,14 @@ public static class VoicemailEndpoints
     static Task<TwimlResult> Transcription(IFormCollection form, VoiceWebhook hook, VoicemailStore voicemails, CallStore calls, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
-            await SaveAsync(step, voicemails, calls, "transcription", step.Call.NeedId, recordingStatus: null,
-                step.Form["TranscriptionText"] ?? "", step.Form["TranscriptionStatus"] ?? "completed");
+            await SaveTranscriptionAsync(step, voicemails, calls);
             return new Twilio.TwiML.VoiceResponse();
         }, ct);
+
+    // Also the path of a transcription fetched by the reconciliation sweep (same event key: whichever comes first wins).
+    public static Task SaveTranscriptionAsync(VoiceStep step, VoicemailStore voicemails, CallStore calls) =>
+        SaveAsync(step, voicemails, calls, "transcription", step.Call.NeedId, recordingStatus: null,
+            step.Form["TranscriptionText"] ?? "", step.Form["TranscriptionStatus"] ?? "completed");
 
     static async Task SaveAsync(VoiceStep step, VoicemailStore voicemails, CallStore calls, string kind, long? needId,
         string? recordingStatus, string? transcript, string? transcriptionStatus)

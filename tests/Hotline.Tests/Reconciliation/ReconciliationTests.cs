@@ -149,7 +149,7 @@ public sealed class ReconciliationTests(HotlineFixture fixture) : HotlineTest(fi
     }
 
     [Fact]
-    public async Task A_voicemail_whose_transcript_never_came_is_marked_missing_and_a_late_transcript_still_fills_it()
+    public async Task A_voicemail_whose_transcription_callback_was_lost_gets_its_transcript_from_twilio_and_a_late_callback_changes_nothing()
     {
         const string resident = "+8613800000805";
         var transcript = await Fixture.Sandbox.Residents.CallAsync(new CallerScript
@@ -167,17 +167,50 @@ public sealed class ReconciliationTests(HotlineFixture fixture) : HotlineTest(fi
 
         var result = await Sweeper.SweepAsync(CancellationToken.None);
 
-        Assert.Equal(1, result.TranscriptsMissing);
-        Assert.Equal("missing", await ScalarAsync<string>("SELECT transcription_status FROM voicemails"));
-        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'transcription_missing'"));
-        Assert.Equal(0, (await Sweeper.SweepAsync(CancellationToken.None)).TranscriptsMissing);
+        Assert.Equal((1, 0), (result.TranscriptsFetched, result.TranscriptsMissing));
+        Assert.Equal(("Food parcel please", "completed"),
+            await RowAsync<(string, string)>("SELECT transcript, transcription_status FROM voicemails"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'transcription'"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'reconciled'"));
+        Assert.Equal((0, 0), await SweepTranscriptsAsync());
 
         await Twilio.PostAsync("/twilio/voice/voicemail/transcription", new Dictionary<string, string>
         {
-            ["CallSid"] = transcript.CallSid, ["RecordingSid"] = recordingSid!, ["TranscriptionText"] = "Food parcel please",
+            ["CallSid"] = transcript.CallSid, ["RecordingSid"] = recordingSid!, ["TranscriptionText"] = "something else",
             ["TranscriptionStatus"] = "completed", ["From"] = resident, ["To"] = HotlineFixture.HotlineNumber,
+        });
+        Assert.Equal("Food parcel please", await ScalarAsync<string>("SELECT transcript FROM voicemails"));
+    }
+
+    [Fact]
+    public async Task A_voicemail_whose_transcript_twilio_does_not_have_is_marked_missing_and_a_late_transcript_still_fills_it()
+    {
+        await ExecuteAsync(
+            """
+            INSERT INTO calls (call_sid, direction, from_phone, to_phone, status, outcome, stage, started_at)
+            VALUES ('CA_806', 'inbound', '+8613800000806', '+8621000000000', 'completed', 'voicemail', 'voicemail', now() - interval '1 hour');
+            INSERT INTO voicemails (call_id, recording_sid, duration_seconds, created_at)
+            VALUES ((SELECT id FROM calls), 'RE_not_at_twilio', 12, now() - interval '1 hour');
+            """);
+
+        Assert.Equal((0, 1), await SweepTranscriptsAsync());
+
+        Assert.Equal("missing", await ScalarAsync<string>("SELECT transcription_status FROM voicemails"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'transcription_missing'"));
+        Assert.Equal((0, 0), await SweepTranscriptsAsync());
+
+        await Twilio.PostAsync("/twilio/voice/voicemail/transcription", new Dictionary<string, string>
+        {
+            ["CallSid"] = "CA_806", ["RecordingSid"] = "RE_not_at_twilio", ["TranscriptionText"] = "Food parcel please",
+            ["TranscriptionStatus"] = "completed", ["From"] = "+8613800000806", ["To"] = HotlineFixture.HotlineNumber,
         });
         Assert.Equal(("Food parcel please", "completed"),
             await RowAsync<(string, string)>("SELECT transcript, transcription_status FROM voicemails"));
+    }
+
+    async Task<(int, int)> SweepTranscriptsAsync()
+    {
+        var result = await Sweeper.SweepAsync(CancellationToken.None);
+        return (result.TranscriptsFetched, result.TranscriptsMissing);
     }
 }
