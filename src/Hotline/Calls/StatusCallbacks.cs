@@ -29,9 +29,8 @@ public static class StatusCallbacks
             {
                 var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
-                await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
+                await calls.ApplyStatusThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id,
                     new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
-                await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
                 await wellness.OnFinalStatusAsync(step, status);
                 if (CallStatus.IsFinal(status))
                 {
