@@ -48,7 +48,7 @@ public sealed class CallStore
         {
             if (receiptToken is not null && await results.ReadSingleOrDefaultAsync<string>() is { } stored)
             {
-                return new OpenedStep(stored, null!);
+                return new OpenedStep(stored, null);
             }
 
             call = await results.ReadSingleOrDefaultAsync<Call>();
@@ -176,7 +176,8 @@ public sealed class CallStore
         """;
 }
 
-public sealed record OpenedStep(string? StoredAnswer, Call Call);
+// Call is null only when StoredAnswer is set: the step must not run.
+public sealed record OpenedStep(string? StoredAnswer, Call? Call);
 
 public sealed record CallIdentity(string CallSid, string Direction, string From, string To);
 

@@ -67,7 +67,7 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
         }
 
         var replayed = context?.Items.ContainsKey(ReplayMarker) ?? false;
-        var voiceStep = new VoiceStep(conn, tx, opened.Call, form, now, calls, replayed);
+        var voiceStep = new VoiceStep(conn, tx, opened.Call!, form, now, calls, replayed);
         var answer = TwimlResult.From(await step(voiceStep));
         await voiceStep.FlushAsync(WebhookReceiptFilter.StoreCommand(context, answer), ct);
         await tx.CommitAsync(ct);
