@@ -8,21 +8,5 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/ops/lib/postgres.sh"
 cd "$repo"
 
-for base in "${TMPDIR:-}" /tmp /var/tmp; do
-  [[ -n $base && -d $base ]] && pg_reachable "$base" && break
-done
-work=$(mktemp -d "$base/hotline-bench-esc.XXXXXX")
-chmod 755 "$work"
-
-# shellcheck disable=SC2317  # only called from the EXIT trap
-cleanup() {
-  pg_cluster_stop "$work/pg" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port=$(pg_free_port)
-pg_cluster_start "$work/pg" "$port"
-dotnet run -c Release --project tests/Hotline.Benchmarks.Escalations -- --postgres "$(pg_conn_string "$port" postgres)" "$@"
+pg_throwaway hotline-bench-esc
+dotnet run -c Release --project tests/Hotline.Benchmarks.Escalations -- --postgres "$(pg_conn_string "$pg_port" postgres)" "$@"

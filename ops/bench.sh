@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# The webhook benchmark (docs/benchmarks.md): a throwaway PostgreSQL, a Release build of the app with the
-# constant-TwiML endpoint on, one operator on duty, then tests/Hotline.Benchmarks against it over loopback.
-# Everything it starts is stopped and removed on exit, Ctrl-C included.
+# The benchmark suite (docs/benchmarks.md). Each suite starts its own throwaway PostgreSQL (ops/lib/postgres.sh,
+# pg_throwaway), prints a markdown report naming the command that produced it, and stops and removes everything it
+# started on exit, Ctrl-C included.
 #
+#   ops/bench.sh all                 every suite below in turn, with its defaults
 #   ops/bench.sh [webhooks] [--seconds N] [--concurrency N] [--rate N] [--warmup N] [--sql-stats]
-#   ops/bench.sh callbacks [iterations] [open callbacks]   (tests/Hotline.Benchmarks.Callbacks on the same throwaway
-#                    PostgreSQL, no app: next due and duplicate merge with 10,000 open callbacks)
+#                    the app (Release, constant-TwiML endpoint on, one operator on duty) under tests/Hotline.Benchmarks,
+#                    and PostgreSQL's own single-row insert rate on the same cluster (pgbench), as ratios
+#   ops/bench.sh callbacks [iterations] [open callbacks]   (tests/Hotline.Benchmarks.Callbacks, no app: next due and
+#                    duplicate merge with 10,000 open callbacks)
+#   ops/bench.sh escalations [args]  escalation lateness with 1,000 and 10,000 deadlines (ops/bench-escalations.sh)
+#   ops/bench.sh jobs [args]         Hangfire throughput of alert and callback jobs (tests/Hotline.Benchmarks.Jobs)
+#   ops/bench.sh calllog [args]      call-log queries over 10 million calls (tests/Hotline.Benchmarks.CallLog)
 #
-#   --seconds N      length of each measured run (20)
-#   --concurrency N  workers of the closed-loop runs (16)
+# Webhooks:
+#   --seconds N      length of each measured run (20); also the length of the pgbench run
+#   --concurrency N  workers of the closed-loop runs (16); also pgbench's clients
 #   --rate N         webhooks/s of the open-loop run (200, the rate the aim is stated at)
 #   --sql-stats      also load pg_stat_statements and print the statements behind the intake run; it costs a
 #                    little, so the headline figures come from a run without it
@@ -27,65 +34,106 @@ overrides=$(env | grep -E '^(HOTLINE_BENCH_DB_OPTIONS|(Hotline|Jobs|Ivr|Needs|Ke
   | grep -vE '^DOTNET_(CLI_|NOLOGO|GENERATE_ASPNET_CERTIFICATE|ROOT|SKIP_FIRST_TIME_EXPERIENCE)' \
   | sort | sed -E "s/=(.*)/='\1'/" | tr '\n' ' ' || true)
 export HOTLINE_BENCH_COMMAND="${overrides}ops/bench.sh $*"
-bench_args=() sql_stats=false suite=webhooks
-if [[ ${1:-} == callbacks ]]; then suite=callbacks; shift; bench_args=("$@"); set --; fi
-[[ ${1:-} != webhooks ]] || shift
-while (($#)); do
-  case $1 in
-    --sql-stats) sql_stats=true; shift ;;
-    --seconds | --concurrency | --rate | --warmup)
-      (($# >= 2)) || { echo "bench: $1 needs a value" >&2; exit 2; }
-      bench_args+=("$1" "$2"); shift 2 ;;
-    *) echo "bench: unknown argument '$1' (see the top of $0)" >&2; exit 2 ;;
-  esac
-done
-
 log() { printf '[bench] %s\n' "$*" >&2; }
 
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh
 source ops/lib/postgres.sh
 
-work=$(mktemp -d /tmp/hotline-bench.XXXXXX)
-chmod 755 "$work"   # the postgres user must be able to enter it when we run as root
-pg_data=$work/pg pg_started=false app_pid=''
+# Every suite but webhooks: the command, then the program's own markdown.
+# shellcheck disable=SC2016  # the backquotes are markdown
+header() { printf '_Command: `%s`_\n\n' "$HOTLINE_BENCH_COMMAND"; }
 
+build() {
+  log "building $1 (Release)"
+  dotnet build "$1" -c Release -nologo -v quiet >>"$pg_work/build.log" 2>&1 || { cat "$pg_work/build.log" >&2; return 1; }
+}
+
+suite=${1:-webhooks}
+case $suite in
+  --*) suite=webhooks ;;
+  *) shift || true ;;
+esac
+
+case $suite in
+  all)
+    (($# == 0)) || { echo "bench: 'all' takes no arguments; run a suite on its own to change its settings" >&2; exit 2; }
+    # One after the other, each with its own cluster, so that none measures another's leftovers.
+    status=0
+    for one in webhooks escalations jobs calllog callbacks; do
+      "$0" "$one" || { log "suite $one failed"; status=1; }
+      echo
+    done
+    exit "$status" ;;
+
+  callbacks)
+    pg_throwaway hotline-bench-cb
+    build tests/Hotline.Benchmarks.Callbacks/Hotline.Benchmarks.Callbacks.csproj
+    header
+    # Its report is aligned plain text; fenced, it stays aligned in markdown.
+    echo '```'
+    exec_status=0
+    dotnet tests/Hotline.Benchmarks.Callbacks/bin/Release/net10.0/Hotline.Benchmarks.Callbacks.dll \
+      "$(pg_conn_string "$pg_port" postgres)" "$@" || exec_status=$?
+    echo '```'
+    exit "$exec_status" ;;
+
+  escalations)
+    header
+    # Arguments given here come first and win over these defaults.
+    exec "$repo/ops/bench-escalations.sh" "$@" --count 1000,10000 --rates 100,all ;;
+
+  jobs | calllog)
+    project=tests/Hotline.Benchmarks.Jobs
+    [[ $suite == jobs ]] || project=tests/Hotline.Benchmarks.CallLog
+    pg_throwaway "hotline-bench-$suite"
+    if [[ $suite == jobs ]]; then
+      # It counts statements per job with pg_stat_statements; only a server start loads it.
+      "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres \
+        -c "alter system set shared_preload_libraries = 'pg_stat_statements'"
+      pg_cluster_stop "$pg_work/pg"
+      pg_cluster_start "$pg_work/pg" "$pg_port"
+    fi
+    build "$project/$(basename "$project").csproj"
+    header
+    exec_status=0
+    (cd "$project/bin/Release/net10.0" && dotnet "$(basename "$project").dll" --postgres "$(pg_conn_string "$pg_port" postgres)" "$@") \
+      || exec_status=$?
+    exit "$exec_status" ;;
+
+  webhooks) ;;
+  *) echo "bench: unknown suite '$suite' (see the top of $0)" >&2; exit 2 ;;
+esac
+
+bench_args=() sql_stats=false seconds=20 concurrency=16
+while (($#)); do
+  case $1 in
+    --sql-stats) sql_stats=true; shift ;;
+    --seconds | --concurrency | --rate | --warmup)
+      (($# >= 2)) || { echo "bench: $1 needs a value" >&2; exit 2; }
+      [[ $1 != --seconds ]] || seconds=$2
+      [[ $1 != --concurrency ]] || concurrency=$2
+      bench_args+=("$1" "$2"); shift 2 ;;
+    *) echo "bench: unknown argument '$1' (see the top of $0)" >&2; exit 2 ;;
+  esac
+done
+
+app_pid=''
 # shellcheck disable=SC2317  # only called from the EXIT trap
-cleanup() {
+pg_throwaway_atexit() {
   if [[ -n $app_pid ]] && kill -0 "$app_pid" 2>/dev/null; then
     log "stopping the app"
     kill -TERM "$app_pid" 2>/dev/null || true
     wait "$app_pid" 2>/dev/null || true
   fi
-  if $pg_started; then pg_cluster_stop "$pg_data" || true; fi
-  rm -rf "$work"
+  return 0
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+pg_throwaway hotline-bench
+work=$pg_work pg_data=$pg_work/pg
 
-if [[ $suite == callbacks ]]; then
-  log "building the callback benchmark (Release)"
-  dotnet build tests/Hotline.Benchmarks.Callbacks/Hotline.Benchmarks.Callbacks.csproj -c Release -nologo -v quiet >>"$work/build.log" 2>&1 \
-    || { cat "$work/build.log" >&2; exit 1; }
-  pg_port=$(pg_free_port)
-  pg_started=true
-  pg_cluster_start "$pg_data" "$pg_port"
-  status=0
-  dotnet tests/Hotline.Benchmarks.Callbacks/bin/Release/net10.0/Hotline.Benchmarks.Callbacks.dll \
-    "$(pg_conn_string "$pg_port" postgres)" "${bench_args[@]}" || status=$?
-  exit "$status"
-fi
-
-log "building (Release)"
 for project in src/Hotline/Hotline.csproj tests/Hotline.Benchmarks/Hotline.Benchmarks.csproj; do
-  if ! dotnet build "$project" -c Release -nologo -v quiet >>"$work/build.log" 2>&1; then
-    cat "$work/build.log" >&2; exit 1
-  fi
+  build "$project"
 done
 
-pg_port=$(pg_free_port)
-pg_started=true
-pg_cluster_start "$pg_data" "$pg_port"
 psql_bench() { "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d hotline "$@"; }
 if $sql_stats; then
   # Only a server start loads it; ALTER SYSTEM outlives the restart whoever writes the config files.
@@ -124,6 +172,19 @@ curl -fsS -o /dev/null "$app_url/readyz" || { log "the app did not become ready 
 # With nobody on duty every call would go straight to voicemail; the benchmark walks the queue and then voicemail.
 psql_bench -c "insert into staff (username, display_name, role, password_hash, on_duty)
                values ('bench-operator', 'Benchmark operator', 'operator', 'not-a-login', true)"
+
+# PostgreSQL's own floor for a committed write: one single-row insert per transaction, in a database of its
+# own on the same cluster, with the app started but idle, before the webhook runs.
+pg_ensure_db "$pg_port" pgbench
+"$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d pgbench -c \
+  "create table single_row (id bigint generated always as identity primary key, at timestamptz not null default now(), body text not null)"
+echo "insert into single_row (body) values ('one row per transaction');" >"$work/single-row.sql"
+log "pgbench: single-row inserts, $concurrency clients, $seconds s"
+pgbench_out=$("$(pg_bindir)/pgbench" -n -M prepared -f "$work/single-row.sql" -c "$concurrency" -j 2 -T "$seconds" \
+  -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" pgbench 2>&1) || { echo "$pgbench_out" >&2; exit 1; }
+inserts=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' <<<"$pgbench_out" | head -n 1)
+[[ -n $inserts ]] || { echo "$pgbench_out" >&2; log "no tps in pgbench's output"; exit 1; }
+bench_args+=(--pgbench-inserts "$inserts")
 
 if $sql_stats; then bench_args+=(--sql-stats "$connection"); fi
 status=0

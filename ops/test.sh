@@ -9,26 +9,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/ops/lib/postgres.sh"
 cd "$repo"
 
-# As root the cluster runs as `postgres`, so it must live where that user can enter: skip a
-# $TMPDIR it cannot reach, and open up mktemp's mode-700 directory.
-for base in "${TMPDIR:-}" /tmp /var/tmp; do
-  [[ -n $base && -d $base ]] && pg_reachable "$base" && break
-done
-work=$(mktemp -d "$base/hotline-test.XXXXXX")
-chmod 755 "$work"
+pg_throwaway hotline-test
+work=$pg_work port=$pg_port
 mkdir "$work/results"
-
-# shellcheck disable=SC2317  # only called from the EXIT trap
-cleanup() {
-  pg_cluster_stop "$work/pg" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port=$(pg_free_port)
-pg_cluster_start "$work/pg" "$port"
 HOTLINE_TEST_POSTGRES=$(pg_conn_string "$port" postgres)
 export HOTLINE_TEST_POSTGRES
 

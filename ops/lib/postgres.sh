@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Private PostgreSQL clusters for development and tests, from the installed server binaries.
-# Sourced by ops/run.sh and ops/test.sh. Progress goes to stderr so that functions which
+# Sourced by ops/run.sh, ops/test.sh and the benchmarks (ops/bench*.sh). Progress goes to stderr so that functions which
 # print a value (pg_free_port, pg_conn_string) can be captured with $(...).
 # Every `return` carries an explicit status: a bare one inside an EXIT trap would return the
 # status the script was exiting with, not that of the function's last command.
@@ -125,4 +125,32 @@ pg_ensure_db() {
     pg_log "creating database $name"
     "$psql" -X -h 127.0.0.1 -p "$port" -U "$(pg_owner)" -d postgres -qc "create database \"$name\""
   fi
+}
+
+# pg_throwaway PREFIX: a private cluster in a fresh temporary directory, started on a free loopback port, stopped
+# and removed when the script exits (Ctrl-C included). Sets pg_work (the directory: the cluster lives in
+# $pg_work/pg, the rest is the caller's scratch space) and pg_port. A script with more to clean up (an app it
+# started) defines pg_throwaway_atexit; it runs first. Call it from the script itself, not in $(...).
+pg_throwaway() {
+  local base
+  # As root the cluster runs as `postgres`, so it must live where that user can enter: skip a
+  # $TMPDIR it cannot reach, and open up mktemp's mode-700 directory.
+  for base in "${TMPDIR:-}" /tmp /var/tmp; do
+    [[ -n $base && -d $base ]] && pg_reachable "$base" && break
+  done
+  pg_work=$(mktemp -d "$base/$1.XXXXXX") || return 1
+  chmod 755 "$pg_work"
+  trap _pg_throwaway_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  pg_port=$(pg_free_port) || return 1
+  pg_cluster_start "$pg_work/pg" "$pg_port"
+}
+
+# shellcheck disable=SC2317  # only called from the EXIT trap
+_pg_throwaway_cleanup() {
+  if declare -F pg_throwaway_atexit >/dev/null; then pg_throwaway_atexit || true; fi
+  pg_cluster_stop "$pg_work/pg" || true
+  rm -rf "$pg_work"
+  return 0
 }

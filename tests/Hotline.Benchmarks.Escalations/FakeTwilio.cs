@@ -12,6 +12,7 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
     public ConcurrentDictionary<string, DateTime> SmsArrivals { get; } = new();
     public int Calls;
+    public int Sms;
     public string BaseUrl { get; private set; } = "";
 
     [GeneratedRegex(@"need (\d+)")]
@@ -36,6 +37,7 @@ public sealed partial class FakeTwilio : IAsyncDisposable
     async Task<IResult> Message(string account, HttpRequest request)
     {
         var arrived = DateTime.UtcNow;
+        Interlocked.Increment(ref Sms);
         var form = await request.ReadFormAsync();
         var body = form["Body"].ToString();
         if (Reference().Match(body) is { Success: true } match)

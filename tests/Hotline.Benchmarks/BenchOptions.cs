@@ -15,14 +15,17 @@ public sealed record BenchOptions(
     int MaxRequests,
     string? SqlStatsConnectionString,
     int? AppPid,
-    int? PostgresPid)
+    int? PostgresPid,
+    double? PgbenchInsertsPerSecond = null)
 {
     public const string Usage = """
         usage: Hotline.Benchmarks webhooks --url URL [--public-url URL] [--seconds N] [--warmup N]
                                            [--concurrency N] [--rate N] [--max-requests N]
                                            [--sql-stats CONNECTION_STRING] [--app-pid PID] [--postgres-pid PID]
+                                           [--pgbench-inserts N]
           Twilio__AuthToken must hold the app's auth token; HOTLINE_BENCH_COMMAND, when set, is named in the
-          report as the command that produced it. Normally started by ops/bench.sh.
+          report as the command that produced it. --pgbench-inserts is PostgreSQL's own single-row insert rate
+          (pgbench, measured by ops/bench.sh on the same cluster), reported as a ratio. Normally started by ops/bench.sh.
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -36,6 +39,7 @@ public sealed record BenchOptions(
         string? url = null, publicUrl = null, sqlStats = null;
         int seconds = 20, warmup = 5, concurrency = 16, rate = 200, maxRequests = 2_000_000;
         int? appPid = null, postgresPid = null;
+        double? pgbench = null;
         while (rest.Count > 0)
         {
             var name = rest.Dequeue();
@@ -55,6 +59,11 @@ public sealed record BenchOptions(
                 case "--sql-stats": sqlStats = Value(); break;
                 case "--app-pid": appPid = Positive(); break;
                 case "--postgres-pid": postgresPid = Positive(); break;
+                case "--pgbench-inserts":
+                    pgbench = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var tps) && tps > 0
+                        ? tps
+                        : throw new ArgumentException($"{name} needs a positive number.");
+                    break;
                 default: throw new ArgumentException($"Unknown argument '{name}'.");
             }
         }
@@ -76,6 +85,6 @@ public sealed record BenchOptions(
             throw new ArgumentException("Twilio__AuthToken is not set: requests could not be signed.");
         }
 
-        return new BenchOptions(target, (publicUrl ?? url).TrimEnd('/'), token, seconds, warmup, concurrency, rate, maxRequests, sqlStats, appPid, postgresPid);
+        return new BenchOptions(target, (publicUrl ?? url).TrimEnd('/'), token, seconds, warmup, concurrency, rate, maxRequests, sqlStats, appPid, postgresPid, pgbench);
     }
 }

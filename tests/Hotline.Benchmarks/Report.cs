@@ -47,6 +47,11 @@ public static class Report
         var p99 = LatencySummary.Of(open.Latencies.All).P99;
         var atAimRate = options.Rate == 200 ? "" : " (the aim is stated at 200/s)";
         Line($"Intake / constant throughput: {intake.Throughput / constant.Throughput:F2}. Aims: at least {AimThroughput:N0} webhooks/s: {Verdict(intake.Throughput >= AimThroughput)} ({intake.Throughput:N0}); p99 under {AimP99Ms:F0} ms at {options.Rate}/s: {Verdict(p99 < AimP99Ms)} ({p99:F1} ms){atAimRate}.");
+        if (options.PgbenchInsertsPerSecond is { } inserts)
+        {
+            Line($"PostgreSQL's own single-row insert rate on the same cluster (pgbench, one row per transaction, {options.Concurrency} clients, run just before with the app idle): {inserts:N0}/s. Intake / pgbench: {intake.Throughput / inserts:F2}; constant / pgbench: {constant.Throughput / inserts:F2}.");
+        }
+
         if (open.SendLag is { Count: > 0 } lag)
         {
             var l = LatencySummary.Of(lag);

@@ -13,7 +13,7 @@ namespace Hotline.Callbacks;
 // with the configured back-off when the resident did not pick up, and after the last attempt unreachable, with an
 // SMS to the resident and a supervisor alerted.
 public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer, Outbox outbox, NeedStore needs,
-    IOptionsMonitor<CallbackOptions> options, IOptions<NeedOptions> needOptions, IOptions<IvrOptions> ivr, IOptions<TwilioOptions> twilio, ILogger<CallbackOutcomes> logger)
+    IOptionsMonitor<CallbackOptions> options, IOptions<IvrOptions> ivr, IOptions<TwilioOptions> twilio, ILogger<CallbackOutcomes> logger)
 {
     // An automatic call to the resident is over: what happened on it, from its row. Null while the answer is still on
     // its way: Twilio may send the final status before the <Enqueue> or <Record> action of a resident who hung up, so
@@ -94,7 +94,7 @@ public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer,
 
     async Task GiveUpAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Callback callback, DateTime now, Action<Action> afterCommit)
     {
-        var alert = await AlertSupervisorAsync(conn, tx, callback, now);
+        var alert = await AlertSupervisorAsync(conn, tx, callback, now, afterCommit);
         var prompts = ivr.Value.For(callback.Language);
         var body = prompts.CallbackUnreachableSms
             .Replace("{reference}", callback.NeedReference ?? alert.Reference)
@@ -110,23 +110,17 @@ public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer,
             callback.Id, Phones.Mask(callback.Phone), callback.Attempts, alert.Reference);
     }
 
-    // Until the escalation ladder (src/Hotline/Escalations, being built on its own branch) is on main, the supervisor is
-    // alerted the way every other unattended matter reaches them: an urgent need, which the escalation engine is to
-    // pick up like any urgent need. Replace with a direct call into the ladder once it lands.
-    async Task<Need> AlertSupervisorAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Callback callback, DateTime now)
+    // The supervisor hears of it through the escalation ladder, which works on needs: an alert need that is due at once,
+    // so the on-duty level-1 supervisor gets the ladder's SMS (then its call, then the next level) until someone
+    // acknowledges it. It stands apart from the resident's own need, which may be acknowledged or assigned already.
+    async Task<Need> AlertSupervisorAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Callback callback, DateTime now, Action<Action> afterCommit)
     {
         var summary = $"Callback unreachable after {callback.Attempts} attempts (last: {callback.LastResult})" +
                       (callback.NeedReference is null ? "" : $" for need {callback.NeedReference}");
         var need = await needs.OpenAsync(conn, tx, new NewNeed(
-            "callback", callback.NeedCategory ?? NeedPolicy.OtherCategory, callback.Phone, callback.ResidentId, [], Summary: summary), now);
-        var raised = await conn.QuerySingleAsync<Need>(
-            """
-            UPDATE needs SET urgency = 'urgent', ack_deadline = least(ack_deadline, @ackDeadline), updated_at = @now
-            WHERE id = @Id RETURNING *
-            """, new { need.Id, ackDeadline = now.AddMinutes(needOptions.Value.Urgencies.GetValueOrDefault(Urgency.Urgent)?.AckMinutes ?? 5), now }, tx);
-        await AuditLog.WriteAsync(conn, tx, new AuditEntry("system", null, "need", need.Id, "raised",
-            JsonSerializer.Serialize(new { urgency = Urgency.Urgent, reason = "callback_unreachable", callbackId = callback.Id }), now));
+            "callback", callback.NeedCategory ?? NeedPolicy.OtherCategory, callback.Phone, callback.ResidentId, [],
+            Summary: summary, EscalateNow: true), now, afterCommit);
         await store.SetAlertNeedAsync(conn, tx, callback.Id, need.Id);
-        return raised;
+        return need;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Hotline.Calls;
 using Hotline.Infrastructure;
@@ -43,6 +44,12 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
             return;
         }
 
+        if (call.Outcome == "answered" && step.Call.Direction == "inbound")
+        {
+            await WithdrawAsync(step);
+            return;
+        }
+
         var source = call.Outcome switch
         {
             "voicemail" => CallbackSource.Voicemail,
@@ -81,6 +88,45 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
 
         // An operator call that was answered is settled by its <Dial> action, which Twilio may send after this final
         // status; if it never comes (the operator hung up during the whisper), the sweep settles it.
+    }
+
+    // Twilio may report a call's final status before the queue's action says the caller was put through to an
+    // operator: the call looked abandoned and opened a callback. The caller has spoken to an operator, so the callback
+    // this call opened is withdrawn. One that other requests have joined stays open for them, with a note.
+    async Task WithdrawAsync(VoiceStep step)
+    {
+        var callId = step.Call.Id;
+        var opened = await step.Conn.QuerySingleOrDefaultAsync<(long CallbackId, string Kind)?>(
+            "SELECT callback_id, kind FROM callback_events WHERE dedupe_key = @key", new { key = $"request:call:{callId}" }, step.Tx);
+        if (opened is not { } request)
+        {
+            return;
+        }
+
+        var callback = await store.GetAsync(step.Conn, step.Tx, request.CallbackId);
+        if (callback is not { Status: CallbackStatus.Pending or CallbackStatus.Dialing })
+        {
+            return;
+        }
+
+        const string reason = "answered: the caller was put through to an operator";
+        if (request.Kind == "opened" && callback.Requests == 1)
+        {
+            if (await store.CancelAsync(step.Conn, step.Tx, callback.Id, reason, step.Now) is null)
+            {
+                return;
+            }
+
+            await store.AddEventAsync(step.Conn, step.Tx, callback.Id, "cancelled", reason, null, step.Now, $"withdrawn:call:{callId}");
+            await AuditLog.WriteAsync(step.Conn, step.Tx, new AuditEntry("system", null, "callback", callback.Id, "cancelled",
+                JsonSerializer.Serialize(new { reason, callId }), step.Now));
+            await step.RecordAsync("callback_withdrawn", $"callback {callback.Id}: {reason}", $"callback-withdrawn:{callId}");
+        }
+        else
+        {
+            await store.AddEventAsync(step.Conn, step.Tx, callback.Id, "request_answered",
+                $"call {callId} was put through to an operator after all", null, step.Now, $"withdrawn:call:{callId}");
+        }
     }
 
     async Task OpenForCallAsync(VoiceStep step, string source, long? stepNeedId = null)

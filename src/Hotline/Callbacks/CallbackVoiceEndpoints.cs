@@ -40,7 +40,7 @@ public static class CallbackVoiceEndpoints
             await step.RecordAsync("callback_whisper", $"callback {cb.Id} attempt {a.AttemptNo}", $"callback-whisper:{a.Id}");
             var whisper = prompts.CallbackWhisper
                 .Replace("{reference}", cb.NeedReference is null ? "-" : ReferenceCode.Spoken(cb.NeedReference))
-                .Replace("{category}", (cb.NeedCategory ?? NeedPolicy.OtherCategory).Replace('_', ' '))
+                .Replace("{category}", prompts.CategoryName(cb.NeedCategory ?? NeedPolicy.OtherCategory))
                 .Replace("{urgency}", cb.Urgency)
                 .Replace("{source}", cb.Source.Replace('_', ' '));
             var response = Say(new VoiceResponse(), prompts, whisper);

@@ -91,4 +91,11 @@ public sealed class LanguagePrompts
     public string AckSmsUnknownCode { get; set; } = "";
     public string AckSmsHowTo { get; set; } = "";
     public string AckSmsNotStaff { get; set; } = "";
+
+    // What staff hear and read for a need category (urgent_medical → "urgent medical"); a category without a name
+    // here is shown as its key with spaces, so a new category never blanks an alert.
+    public Dictionary<string, string> CategoryNames { get; set; } = [];
+
+    public string CategoryName(string category) =>
+        CategoryNames.TryGetValue(category, out var name) && name.Length > 0 ? name : category.Replace('_', ' ');
 }

@@ -25,7 +25,10 @@ public sealed record Need
 }
 
 // What a webhook knows when it opens a need. Urgency, when given, is the least urgency the need gets (a wellness
-// call that found a resident in need is urgent whatever the category says).
+// call that found a resident in need is urgent whatever the category says). EscalateNow: the need is opened because
+// the hotline has already tried and failed (a callback or a wellness call that never reached the resident), so there
+// is no acknowledgement deadline to wait out: it is urgent, due now, and the escalation ladder alerts a supervisor
+// at once.
 public sealed record NewNeed(
     string Source, string Category, string Phone, long? ResidentId, string[] ResidentFlags,
-    long? CallId = null, long? MessageId = null, string? Summary = null, string? Urgency = null);
+    long? CallId = null, long? MessageId = null, string? Summary = null, string? Urgency = null, bool EscalateNow = false);

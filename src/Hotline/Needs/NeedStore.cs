@@ -9,10 +9,17 @@ namespace Hotline.Needs;
 public sealed class NeedStore(NeedPolicy policy, EscalationScheduler escalations)
 {
     // Opens the need for a call or an SMS; a repeated webhook gets the need that already exists for it.
-    public async Task<Need> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewNeed need, DateTime now)
+    // afterCommit: where the caller runs things once its transaction has committed; the escalation ladder of an urgent
+    // need is then watched from there (a need due at once must be visible to the ladder when it runs).
+    public async Task<Need> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewNeed need, DateTime now, Action<Action>? afterCommit = null)
     {
         var sequence = await conn.ExecuteScalarAsync<long>("SELECT nextval('need_reference_seq')", transaction: tx);
-        var assessment = policy.Assess(need.Category, need.ResidentFlags, now, need.Urgency);
+        var assessment = policy.Assess(need.Category, need.ResidentFlags, now, need.EscalateNow ? Urgency.Urgent : need.Urgency);
+        if (need.EscalateNow)
+        {
+            assessment = assessment with { AckDeadline = now };
+        }
+
         var created = await conn.QuerySingleOrDefaultAsync<Need>(
             """
             INSERT INTO needs (reference, call_id, message_id, resident_id, phone, source, category, urgency, summary,
@@ -39,8 +46,15 @@ public sealed class NeedStore(NeedPolicy policy, EscalationScheduler escalations
             JsonSerializer.Serialize(new { created.Reference, created.Source, created.Category, created.Urgency, created.AckDeadline }), now));
         if (created.Urgency == Urgency.Urgent)
         {
-            // Scheduled before the commit, but due minutes later; a check for a need that was rolled back finds nothing.
-            escalations.Watch(created.Id, created.AckDeadline);
+            if (afterCommit is not null)
+            {
+                afterCommit(() => escalations.Watch(created.Id, created.AckDeadline));
+            }
+            else
+            {
+                // Scheduled before the commit, but due minutes later; a check for a need that was rolled back finds nothing.
+                escalations.Watch(created.Id, created.AckDeadline);
+            }
         }
 
         return created;

@@ -30,7 +30,7 @@ public sealed record CallFigures
     public int Abandoned => AbandonedInMenu + AbandonedInQueue;
 }
 
-// Null until the callbacks feature lands: "not counted" must not read as "none made".
+// Nullable because reports stored before callbacks were counted have null here: "not counted" is not "none made".
 public sealed record CallbackFigures
 {
     public int? Made { get; init; }

@@ -59,6 +59,16 @@ public sealed class DailyReportStore
               AND (acknowledged_at IS NOT NULL OR ack_deadline <= @end)
             """));
 
+        // Made: dials toward a resident (an operator-first attempt whose operator never picked up rang nobody).
+        // Completed: callbacks closed in the period because someone spoke to the resident long enough.
+        var callbacks = await conn.QuerySingleAsync<CallbackFigures>(Sql(
+            """
+            SELECT (SELECT count(*) FROM callback_attempts
+                    WHERE started_at >= @start AND started_at < @end AND result IS DISTINCT FROM 'operator_missed')::int AS made,
+                   (SELECT count(*) FROM callbacks
+                    WHERE status = 'completed' AND closed_at >= @start AND closed_at < @end)::int AS completed
+            """));
+
         var wellness = await conn.QuerySingleAsync<WellnessFigures>(Sql(
             """
             SELECT (SELECT count(*) FROM calls WHERE purpose = 'wellness' AND started_at >= @start AND started_at < @end)::int AS calls_placed,
@@ -85,9 +95,7 @@ public sealed class DailyReportStore
             TimeZone = zone.Id,
             Calls = calls,
             Voicemails = voicemails,
-            // TODO(callbacks): once the callbacks tables are on main, Made = callback_attempts started in the period and
-            // Completed = callbacks closed as completed in it. Until then both stay null ("not counted", not "none").
-            Callbacks = new CallbackFigures(),
+            Callbacks = callbacks,
             Needs = new NeedFigures
             {
                 Opened = opened.Values.Sum(),

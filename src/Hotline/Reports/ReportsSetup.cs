@@ -1,4 +1,4 @@
-using Hangfire;
+using Hotline.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Reports;
@@ -12,29 +12,11 @@ public static class ReportsSetup
         services.AddSingleton<IValidateOptions<ReportOptions>, ReportOptionsValidation>();
         services.AddSingleton<DailyReportStore>();
         services.AddTransient<DailyReportJob>();
-        services.AddHostedService<ReportSchedule>();
+        services.AddRecurringJob<DailyReportJob>(DailyReportJob.RecurringId, job => job.RunAsync(CancellationToken.None), sp =>
+        {
+            var config = sp.GetRequiredService<IOptions<ReportOptions>>().Value;
+            return new RecurringSchedule(config.Enabled, config.DailyCron, config.Zone);
+        });
         return builder;
     }
-}
-
-// Registers (or removes) the daily report with Hangfire at start-up, from configuration.
-public sealed class ReportSchedule(IRecurringJobManager recurring, IOptions<ReportOptions> options) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        var config = options.Value;
-        if (config.Enabled)
-        {
-            recurring.AddOrUpdate<DailyReportJob>(DailyReportJob.RecurringId, job => job.RunAsync(CancellationToken.None), config.DailyCron,
-                new RecurringJobOptions { TimeZone = config.Zone });
-        }
-        else
-        {
-            recurring.RemoveIfExists(DailyReportJob.RecurringId);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

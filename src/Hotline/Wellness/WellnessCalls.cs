@@ -58,7 +58,8 @@ public sealed class WellnessCalls(
     }
 
     // The call of an attempt is over. Pressed 1 or 2 already settled the check; anything else is no contact: try
-    // again later, or after the last attempt open an urgent need for a home visit.
+    // again later, or after the last attempt open an urgent need for a home visit. Returns what to do once the
+    // transaction has committed (schedule the next attempt, or start the ladder).
     public async Task<Action?> CallEndedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string callStatus, DateTime now)
     {
         var check = await store.LockCallingAsync(conn, tx, callId);
@@ -83,16 +84,17 @@ public sealed class WellnessCalls(
             return () => Schedule(check.Id, at);
         }
 
+        // Every try of the day has failed: nobody waits for an operator to acknowledge it, the escalation ladder alerts
+        // the on-duty supervisor at once (and climbs until someone takes the home visit).
+        Action? escalate = null;
         var need = await needs.OpenAsync(conn, tx, new NewNeed(
             WellnessNeeds.Source, WellnessNeeds.HomeVisitCategory, check.Phone, check.ResidentId, [],
             Summary: $"Wellness call: no contact after {check.Attempts} attempts (last: {result}). Visit the resident at home.",
-            Urgency: Urgency.Urgent), now);
-        // Urgent, so the escalation ladder watches it: on the escalations branch NeedStore.OpenAsync starts the ladder for
-        // every urgent need it opens. TODO(escalations): assert the supervisor's alert in the round test once that lands.
+            EscalateNow: true), now, action => escalate += action);
         await store.FinishAsync(conn, tx, check.Id, WellnessStatus.NotReached, result, need.Id, now);
         logger.LogWarning("Wellness check {CheckId}: {Phone} not reached after {Attempts} attempts; need {Reference} opened for a home visit",
             check.Id, Phones.Mask(check.Phone), check.Attempts, need.Reference);
-        return null;
+        return escalate;
     }
 
     // For the sweep: the end of a call that the status callback did not settle (never came, or came before the row).

@@ -1,4 +1,4 @@
-using Hangfire;
+using Hotline.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Hotline.Wellness;
@@ -16,29 +16,11 @@ public static class WellnessSetup
         services.AddTransient<WellnessRoundJob>();
         services.AddSingleton<WellnessSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<WellnessSweeper>());
-        services.AddHostedService<WellnessSchedule>();
+        services.AddRecurringJob<WellnessRoundJob>(WellnessRoundJob.RecurringId, job => job.RunAsync(CancellationToken.None), sp =>
+        {
+            var config = sp.GetRequiredService<IOptions<WellnessOptions>>().Value;
+            return new RecurringSchedule(config.Enabled, config.Cron, config.Zone);
+        });
         return builder;
     }
-}
-
-// Registers (or removes) the daily round with Hangfire at start-up, from configuration.
-public sealed class WellnessSchedule(IRecurringJobManager recurring, IOptions<WellnessOptions> options) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        var config = options.Value;
-        if (config.Enabled)
-        {
-            recurring.AddOrUpdate<WellnessRoundJob>(WellnessRoundJob.RecurringId, job => job.RunAsync(CancellationToken.None), config.Cron,
-                new RecurringJobOptions { TimeZone = config.Zone });
-        }
-        else
-        {
-            recurring.RemoveIfExists(WellnessRoundJob.RecurringId);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -34,6 +34,42 @@ public sealed class CallbackRequestTests(HotlineFixture fixture) : CallbackTest(
     }
 
     [Fact]
+    public async Task A_caller_reported_gone_before_the_queue_says_they_were_put_through_is_not_called_back()
+    {
+        await StaffLogin.AddStaffAsync(Fixture, "op", "operator", onDuty: true);
+        var caller = await CallerWithNeedAsync(category: "1");
+        // Out of order: the final status first, so the call looks abandoned in the queue...
+        await caller.Status("completed", 120);
+        Assert.Equal(("pending", "abandoned_in_queue"), ((await CallbackForAsync(caller.From))!.Status, (await CallbackForAsync(caller.From))!.Source));
+
+        // ...then the queue's action: an operator took the call.
+        await caller.PostAsync("/twilio/voice/queue/done", ("QueueResult", "bridged"), ("QueueTime", "40"));
+
+        var callback = await CallbackForAsync(caller.From);
+        Assert.Equal(("cancelled", "answered: the caller was put through to an operator"), (callback!.Status, callback.CloseReason));
+        Assert.Equal("answered", await ScalarAsync<string>("SELECT outcome FROM calls"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE entity = 'callback' AND action = 'cancelled'"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'callback_withdrawn'"));
+    }
+
+    [Fact]
+    public async Task A_put_through_call_leaves_an_earlier_callback_it_merged_into_open()
+    {
+        await StaffLogin.AddStaffAsync(Fixture, "op", "operator", onDuty: true);
+        var phone = Caller.NewPhone();
+        var first = await CallerWithNeedAsync(phone);
+        await first.PostAsync("/twilio/voice/queue/done", ("QueueResult", "hangup"), ("QueueTime", "40"));
+        await first.Status("completed", 70);
+        var second = await CallerWithNeedAsync(phone);
+        await second.Status("completed", 120);
+        await second.PostAsync("/twilio/voice/queue/done", ("QueueResult", "bridged"), ("QueueTime", "30"));
+
+        var callback = await CallbackForAsync(phone);
+        Assert.Equal(("pending", 2), (callback!.Status, callback.Requests));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM callback_events WHERE kind = 'request_answered'"));
+    }
+
+    [Fact]
     public async Task A_caller_who_hangs_up_in_the_menu_gets_a_callback_only_after_stating_a_need()
     {
         var stated = await CallerWithNeedAsync();

@@ -83,12 +83,16 @@ public sealed class CallbackSandboxTests(HotlineFixture fixture) : CallbackTest(
     }
 
     [Fact]
-    public async Task When_every_attempt_fails_the_resident_gets_an_sms_with_the_hotline_number_and_a_supervisor_is_alerted()
+    public async Task When_every_attempt_fails_the_resident_gets_an_sms_with_the_hotline_number_and_the_ladder_texts_the_level_1_supervisor()
     {
         const string resident = "+8613800000303";
+        const string supervisorPhone = "+8613900000303";
+        const string offDutySupervisorPhone = "+8613900000313";
         CallbackSettings.Use(Fixture, CallbackMode.Automatic, retrySeconds: [1]);
         Phones.SetBehaviour(resident, new PhoneBehaviour { Answer = AnswerMode.Busy });
         await StaffLogin.AddStaffAsync(Fixture, "op", "operator");
+        await SupervisorAsync(Fixture, "sup1", supervisorPhone, level: 1, onDuty: true);
+        await SupervisorAsync(Fixture, "sup1-off", offDutySupervisorPhone, level: 1, onDuty: false);
         var client = await StaffLogin.LoggedInAsync(Fixture, "op");
         await client.PostAsJsonAsync("/api/callbacks", new { phone = resident });
 
@@ -100,7 +104,13 @@ public sealed class CallbackSandboxTests(HotlineFixture fixture) : CallbackTest(
         var alertReference = await ScalarAsync<string>("SELECT reference FROM needs WHERE id = @AlertNeedId", done);
         Assert.Contains(HotlineFixture.HotlineNumber, Assert.Single(sms).Body);
         Assert.Contains(alertReference, sms[0].Body);
-        Assert.Equal("urgent", await ScalarAsync<string>("SELECT urgency FROM needs WHERE id = @AlertNeedId", done));
+
+        // The escalation ladder, not a need left for someone to notice: the on-duty level-1 supervisor's phone gets
+        // its SMS straight away, naming the alert need; the supervisor off duty gets nothing.
+        var alert = (await Eventually.WaitForAsync(() => Task.FromResult(Phones.MessagesTo(supervisorPhone)), m => m.Count > 0))[0];
+        Assert.StartsWith($"URGENT: need {alertReference} (", alert.Body);
+        Assert.Contains($"Reply ACK {alertReference}", alert.Body);
+        Assert.Empty(Phones.MessagesTo(offDutySupervisorPhone));
     }
 
     [Fact]

@@ -42,10 +42,11 @@ public abstract class CallbackTest(HotlineFixture fixture) : HotlineTest(fixture
         await base.InitializeAsync();
     }
 
-    public new Task DisposeAsync()
+    public new async Task DisposeAsync()
     {
         CallbackSettings.Use(Fixture);
-        return Task.CompletedTask;
+        // A ladder left climbing for an unreachable callback would go on ringing supervisors into the next test.
+        await ExecuteAsync("UPDATE needs SET status = 'cancelled', escalation_due_at = NULL WHERE status IN ('open', 'acknowledged')");
     }
 
     protected Task<Callback?> CallbackForAsync(string phone) =>
@@ -63,6 +64,14 @@ public abstract class CallbackTest(HotlineFixture fixture) : HotlineTest(fixture
 
     protected static Task OnDutyAsync(HotlineFixture fixture, string username, string phone) =>
         StaffWithPhoneAsync(fixture, username, phone, onDuty: true);
+
+    // A supervisor on the escalation ladder, alerts in English.
+    protected static async Task SupervisorAsync(HotlineFixture fixture, string username, string phone, int level, bool onDuty)
+    {
+        await StaffWithPhoneAsync(fixture, username, phone, onDuty, role: "supervisor");
+        await using var conn = await fixture.Db.OpenConnectionAsync();
+        await conn.ExecuteAsync("UPDATE staff SET escalation_level = @level, language = 'en-US' WHERE username = @username", new { level, username });
+    }
 
     protected static async Task StaffWithPhoneAsync(HotlineFixture fixture, string username, string phone, bool onDuty, string role = "operator")
     {

@@ -35,7 +35,7 @@ public sealed class DailyReportTests(HotlineFixture fixture) : HotlineTest(fixtu
         Assert.Equal(1, f.Calls.Missed);
         Assert.Equal(0, f.Calls.StillOpen);
         Assert.Equal(2, f.Voicemails);
-        Assert.Null(f.Callbacks.Made);
+        Assert.Equal((4, 1), (f.Callbacks.Made, f.Callbacks.Completed));
         Assert.Equal(7, f.Needs.Opened);
         Assert.Equal(new Dictionary<string, int> { ["food"] = 1, ["medicine"] = 2, ["urgent_medical"] = 4 }, f.Needs.OpenedByCategory);
         Assert.Equal(5, f.Needs.Resolved);
@@ -78,8 +78,8 @@ public sealed class DailyReportTests(HotlineFixture fixture) : HotlineTest(fixtu
         var sms = (await QueryAsync<(string To, string Body, string DedupeKey)>(
             "SELECT to_phone, body, dedupe_key FROM messages WHERE purpose = 'daily_report' ORDER BY to_phone")).ToList();
         Assert.Equal(["+8613900000001", "+8613900000002"], sms.Select(s => s.To));
-        Assert.StartsWith("热线日报 2026-04-10：来电 10，接通 4，放弃 3，留言 2；需求 7，已解决 5；紧急需求按时确认 33%", sms[0].Body);
-        Assert.Equal("Hotline 2026-04-10: 10 calls, 4 answered, 3 abandoned, 2 voicemails; 7 needs, 5 resolved; urgent acked in time 33%; " +
+        Assert.StartsWith("热线日报 2026-04-10：来电 10，接通 4，放弃 3，留言 2，回拨 4（完成 1）；需求 7，已解决 5；紧急需求按时确认 33%", sms[0].Body);
+        Assert.Equal("Hotline 2026-04-10: 10 calls, 4 answered, 3 abandoned, 2 voicemails, 4 callbacks made (1 completed); 7 needs, 5 resolved; urgent acked in time 33%; " +
                      "wellness: 2 well, 1 need help, 1 not reached.", sms[1].Body);
         Assert.All(sms, s => Assert.StartsWith("daily-report:2026-04-10:", s.DedupeKey));
     }
@@ -104,7 +104,8 @@ public sealed class DailyReportTests(HotlineFixture fixture) : HotlineTest(fixtu
         Assert.Contains("calls,received,10\r\n", csv);
         Assert.Contains("needs_opened,urgent_medical,4\r\n", csv);
         Assert.Contains("answer_times,median_seconds,25\r\n", csv);
-        Assert.Contains("callbacks,made,\r\n", csv);
+        Assert.Contains("callbacks,made,4\r\n", csv);
+        Assert.Contains("callbacks,completed,1\r\n", csv);
         Assert.Contains("calls_per_hour,15:00,4\r\n", csv);
 
         var live = await supervisor.GetFromJsonAsync<DailyFigures>("/api/reports/last24h");
@@ -191,6 +192,44 @@ public sealed class DailyReportTests(HotlineFixture fixture) : HotlineTest(fixtu
         // Opened the day before; resolved in the period (counts as resolved, not opened), and one resolved after it.
         await Need(-5, "urgent_medical", "urgent", 5, ackedAfterMinutes: 1, resolvedHoursIn: 2, resolution: "trip_arranged");
         await Need(-6, "food", "normal", 120, ackedAfterMinutes: 1, resolvedHoursIn: 25, resolution: "food_delivered");
+
+        // Callbacks: dials made in the period, and callbacks completed in it.
+        async Task<long> Callback(string phone, string status, double placeHoursIn, double? closedHoursIn = null) =>
+            await conn.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO callbacks (phone, source, urgency, place_at, due_at, status, closed_at, created_at, updated_at)
+                VALUES (@phone, 'voicemail', 'normal', @placeAt, @placeAt, @status, @closedAt, @placeAt, @placeAt)
+                RETURNING id
+                """,
+                new { phone, status, placeAt = Start.AddHours(placeHoursIn), closedAt = closedHoursIn is { } c ? Start.AddHours(c) : (DateTime?)null });
+        var attemptNo = 0;
+        async Task Attempt(long callbackId, double hoursIn, string? result, string mode = "automatic")
+        {
+            var callId = await Call(hoursIn, "answered", direction: "outbound-api", purpose: "callback");
+            await conn.ExecuteAsync(
+                """
+                INSERT INTO callback_attempts (callback_id, attempt_no, mode, call_id, result, started_at)
+                VALUES (@callbackId, @attemptNo, @mode, @callId, @result, @at)
+                """,
+                new { callbackId, attemptNo = ++attemptNo, mode, callId, result, at = Start.AddHours(hoursIn) });
+        }
+
+        // Reached on the second try: two dials, one completed.
+        var reached = await Callback("+8613800000201", "completed", 1, closedHoursIn: 3);
+        await Attempt(reached, 2, "no-answer");
+        await Attempt(reached, 3, "connected");
+        // The operator did not pick up (the resident was never rung), then the resident was busy: one dial.
+        var busy = await Callback("+8613800000202", "pending", 4);
+        await Attempt(busy, 4, "operator_missed", mode: "operator");
+        await Attempt(busy, 5, "busy");
+        // Ringing as the period ends: one dial; the next one falls in the next period.
+        var ringing = await Callback("+8613800000203", "dialing", 23);
+        await Attempt(ringing, 23.9, null);
+        await Attempt(ringing, 24, null);
+        // Completed the day before, and completed exactly at the end: neither counts.
+        var before = await Callback("+8613800000204", "completed", -3, closedHoursIn: -1);
+        await Attempt(before, -1.5, "connected");
+        await Callback("+8613800000205", "completed", 20, closedHoursIn: 24);
 
         var statuses = new[] { "well", "well", "needs_help", "not_reached", "called_in", "well" };
         for (var i = 0; i < statuses.Length; i++)

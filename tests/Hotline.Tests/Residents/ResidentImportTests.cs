@@ -112,6 +112,9 @@ public sealed class ResidentImportTests(HotlineFixture fixture) : HotlineTest(fi
         Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
         var result = await upload.Content.ReadFromJsonAsync<ImportResult>();
         Assert.Equal((4, 6, 1), (result!.Inserted, result.Rejected, result.Superseded));
+        // What the console's registry panel lists: each bad row by its line in the file, and the superseded duplicate.
+        Assert.Equal([4, 5, 8, 9, 10, 13], result.Errors.Select(e => e.Line));
+        Assert.Equal((2, 7), (result.Duplicates[0].Line, result.Duplicates[0].KeptLine));
 
         var body = await supervisor.PostAsync("/api/residents/import", new StringContent("phone,name\n13800138007,Sun Li\n", Encoding.UTF8, "text/csv"));
         Assert.Equal(1, (await body.Content.ReadFromJsonAsync<ImportResult>())!.Inserted);

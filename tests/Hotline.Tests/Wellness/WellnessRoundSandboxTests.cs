@@ -11,13 +11,21 @@ namespace Hotline.Tests.Wellness;
 
 // A whole round played by the sandbox: the app places the calls through the gateway, the residents' phones answer
 // (or not) as they are told, and every webhook is a real signed one.
-public sealed class WellnessRoundSandboxTests(HotlineFixture fixture) : HotlineTest(fixture)
+public sealed class WellnessRoundSandboxTests(HotlineFixture fixture) : HotlineTest(fixture), IAsyncLifetime
 {
     const string Well = "+8613800000301";
     const string NeedsHelp = "+8613800000302";
     const string NoAnswer = "+8613800000303";
     const string Busy = "+8613800000304";
     const string NotFlagged = "+8613800000305";
+    const string Supervisor = "+8613900000306";
+
+    // The ladders of the home visits would go on ringing the supervisor into the next test.
+    public new async Task DisposeAsync()
+    {
+        await ExecuteAsync("UPDATE needs SET status = 'cancelled', escalation_due_at = NULL WHERE status IN ('open', 'acknowledged')");
+        await base.DisposeAsync();
+    }
 
     PhoneBook Phones => Fixture.Sandbox.Phones;
 
@@ -25,6 +33,8 @@ public sealed class WellnessRoundSandboxTests(HotlineFixture fixture) : HotlineT
     public async Task A_round_reaches_the_well_and_the_one_in_need_and_retries_the_others_until_an_urgent_home_visit()
     {
         await StaffLogin.AddStaffAsync(Fixture, "op", Roles.Operator, onDuty: true);
+        await StaffLogin.AddStaffAsync(Fixture, "sup", Roles.Supervisor, onDuty: true);
+        await ExecuteAsync("UPDATE staff SET phone = @Supervisor, escalation_level = 1, language = 'en-US' WHERE username = 'sup'", new { Supervisor });
         await ExecuteAsync(
             """
             INSERT INTO residents (phone, name, language, flags) VALUES
@@ -42,7 +52,9 @@ public sealed class WellnessRoundSandboxTests(HotlineFixture fixture) : HotlineT
         await Fixture.Factory.Services.GetRequiredService<WellnessRoundJob>().RunAsync(CancellationToken.None);
 
         var first = await Eventually.WaitForAsync(ChecksAsync, c =>
-            c[Well].Status == "well" && c[NeedsHelp].Status == "needs_help" && c[NoAnswer].Status == "pending" && c[Busy].Status == "pending");
+            c[Well].Status == "well" && c[NeedsHelp].Status == "needs_help"
+            // A check is pending before its first call too; pending after attempt 1 means that attempt has its result.
+            && new[] { NoAnswer, Busy }.All(p => c[p].Status == "pending" && c[p].Attempts == 1));
         Assert.Equal(("well", 1), (first[Well].Status, first[Well].Attempts));
         Assert.Equal(("needs_help", 1), (first[NeedsHelp].Status, first[NeedsHelp].Attempts));
         Assert.Equal(("pending", 1, "no answer"), (first[NoAnswer].Status, first[NoAnswer].Attempts, first[NoAnswer].LastResult));
@@ -85,7 +97,15 @@ public sealed class WellnessRoundSandboxTests(HotlineFixture fixture) : HotlineT
             "SELECT phone, category, urgency, id FROM needs WHERE category = 'home_visit' ORDER BY phone")).ToList();
         Assert.Equal([(NoAnswer, "home_visit", "urgent"), (Busy, "home_visit", "urgent")], visits.Select(v => (v.Phone, v.Category, v.Urgency)));
         Assert.Equal(visits.Select(v => (long?)v.Id), new[] { last[NoAnswer].NeedId, last[Busy].NeedId });
-        // TODO(escalations): once the escalation ladder is on main, assert the level-1 supervisor's phone got the alert.
+        // No one waits out an acknowledgement deadline: the ladder texts the on-duty level-1 supervisor about each home
+        // visit at once, and about nothing else (the resident who asked for help is in the urgent queue).
+        var references = (await QueryAsync<string>("SELECT reference FROM needs WHERE category = 'home_visit' ORDER BY reference")).ToList();
+        Assert.Equal(2, references.Count);
+        var alerts = await Eventually.WaitForAsync(() => Task.FromResult(Phones.MessagesTo(Supervisor)),
+            m => references.All(r => m.Any(a => a.Body.StartsWith($"URGENT: need {r} ("))));
+        Assert.Equal(references, alerts.Select(a => a.Body.Split(' ')[2]).Distinct().Order());
+        Assert.All(alerts, a => Assert.StartsWith("URGENT: need ", a.Body));
+        Assert.All(alerts, a => Assert.Contains("(home visit", a.Body));
 
         using var client = await StaffLogin.LoggedInAsync(Fixture, "op");
         var today = await client.GetFromJsonAsync<WellnessEndpoints.WellnessDay>("/api/wellness/today");

@@ -55,9 +55,11 @@ const Hotline = (() => {
     const headers = { Accept: 'application/json' };
     if (background) headers['X-Hotline-Background'] = '1';
     if (method !== 'GET') headers['X-CSRF-TOKEN'] = csrf();
-    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    // A FormData payload (a file upload) goes as multipart; the browser sets its content type and boundary.
+    const form = payload instanceof FormData;
+    if (payload !== undefined && !form) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, {
-      method, headers, credentials: 'same-origin', body: payload === undefined ? undefined : JSON.stringify(payload),
+      method, headers, credentials: 'same-origin', body: payload === undefined ? undefined : form ? payload : JSON.stringify(payload),
     });
     if (response.status === 401) {
       toLogin();

@@ -8,7 +8,32 @@ Hotline.start(async (app) => {
   const form = el('form', { class: 'filters', id: 'resident-search' }, box, el('button', { type: 'submit', class: 'primary' }, t('res.find')));
   const rows = el('tbody');
   replace(app, section(t('nav.residents'), form, el('div', { class: 'scroll' }, el('table', { id: 'residents' },
-    el('thead', {}, el('tr', {}, ['res.name', 'res.phone', 'res.language', 'res.flags'].map((k) => el('th', {}, t(k))))), rows))));
+    el('thead', {}, el('tr', {}, ['res.name', 'res.phone', 'res.language', 'res.flags'].map((k) => el('th', {}, t(k))))), rows))),
+    Hotline.me.role === 'supervisor' ? registryFile() : null);
+
+  // Supervisors keep the registry: import a CSV (good rows go in, bad ones are listed by line) and export it.
+  function registryFile() {
+    const file = el('input', { type: 'file', name: 'file', accept: '.csv,text/csv', required: true, 'aria-label': t('res.importFile') });
+    const upload = el('form', { class: 'filters', id: 'resident-import' }, file, el('button', { type: 'submit', class: 'primary' }, t('res.import')));
+    const outcome = el('div', { id: 'import-result', role: 'status' });
+    upload.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!file.files.length) return;
+      Hotline.act(upload.querySelector('button'), async () => {
+        const body = new FormData();
+        body.append('file', file.files[0]);
+        const r = await Hotline.post('/api/residents/import', body);
+        const problems = r.errors.map((p) => el('tr', {}, el('td', {}, String(p.line)), el('td', {}, p.reason)))
+          .concat(r.duplicates.map((d) => el('tr', {}, el('td', {}, String(d.line)), el('td', {}, t('res.superseded', { phone: d.phone, line: d.keptLine })))));
+        replace(outcome, el('p', {}, t('res.imported', r)),
+          problems.length ? Hotline.table([t('res.line'), t('res.problem')], problems, { id: 'import-problems' }) : null,
+          r.errorsTruncated ? el('p', { class: 'empty' }, t('res.moreProblems')) : null);
+        await search();
+      });
+    });
+    return section(t('res.registry'), upload, outcome,
+      el('p', {}, el('a', { class: 'button', id: 'residents-export', href: '/api/residents.csv', download: '' }, t('res.export'))));
+  }
 
   async function search() {
     const found = await get('/api/residents?q=' + encodeURIComponent(box.value));
