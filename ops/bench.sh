@@ -12,6 +12,7 @@
 #   ops/bench.sh escalations [args]  escalation lateness with 1,000 and 10,000 deadlines (ops/bench-escalations.sh)
 #   ops/bench.sh jobs [args]         Hangfire throughput of alert and callback jobs (tests/Hotline.Benchmarks.Jobs)
 #   ops/bench.sh calllog [args]      call-log queries over 10 million calls (tests/Hotline.Benchmarks.CallLog)
+#   ops/bench.sh replay [calls] [speed]   the lockdown-day replay and its audit (ops/bench-replay.sh)
 #
 # Webhooks:
 #   --seconds N      length of each measured run (20); also the length of the pgbench run
@@ -27,6 +28,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+if [[ ${1:-} == replay ]]; then shift; exec ops/bench-replay.sh "$@"; fi
 
 # The report names the command that produced it, with any setting that changes what is measured.
 # (DOTNET_ runtime knobs reach the load generator too; the CLI's own ones are left out.)
@@ -59,7 +61,7 @@ case $suite in
     (($# == 0)) || { echo "bench: 'all' takes no arguments; run a suite on its own to change its settings" >&2; exit 2; }
     # One after the other, each with its own cluster, so that none measures another's leftovers.
     status=0
-    for one in webhooks escalations jobs calllog callbacks; do
+    for one in webhooks escalations jobs calllog callbacks replay; do
       "$0" "$one" || { log "suite $one failed"; status=1; }
       echo
     done

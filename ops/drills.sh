@@ -4,7 +4,7 @@
 # Everything it starts is stopped and removed on exit, Ctrl-C included.
 #
 #   ops/drills.sh outage          stop PostgreSQL for 60 s in the middle of a burst of calls and SMS
-#   ops/drills.sh sigkill         the same scenario twice on fresh databases, once with kill -9 of the app mid-run
+#   ops/drills.sh sigkill         primary + fallback-URL instance, the same scenario twice, once with kill -9 of the primary
 #   ops/drills.sh two-instances   one app vs two apps on one database under the same load
 #
 #   DRILL_CALLS (outage 50, others 30), DRILL_SPEED (10): the size and pace of the generated scenario.
@@ -61,13 +61,16 @@ export Twilio__AuthToken
 export Twilio__PhoneNumber=+8621000000000
 speed=${DRILL_SPEED:-10}
 
-# start_sandbox NAME APP_URL: its URL goes into ${NAME}_url, its pid into pids (so call it without $(...)).
+# start_sandbox NAME APP_URL [FALLBACK_BASE_URL]: its URL goes into ${NAME}_url, its pid into pids (so call it
+# without $(...)). With a fallback base, the number's Voice and SMS fallback URLs point at that instance.
 start_sandbox() {
-  local name=$1 app_url=$2 port
+  local name=$1 app_url=$2 fallback=${3:-} port
   port=$(pg_free_port)
   eval "${name}_url=http://127.0.0.1:$port"
   dotnet "$sandbox_dll" serve --urls "http://127.0.0.1:$port" --app "$app_url" --account-sid "$Twilio__AccountSid" \
-    --auth-token "$Twilio__AuthToken" --hotline-number "$Twilio__PhoneNumber" --speed "$speed" >"$work/$name.log" 2>&1 &
+    --auth-token "$Twilio__AuthToken" --hotline-number "$Twilio__PhoneNumber" --speed "$speed" \
+    ${fallback:+--voice-fallback-url "$fallback/twilio/voice/fallback" --sms-fallback-url "$fallback/twilio/sms/incoming"} \
+    >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 60); do curl -fsS -o /dev/null "http://127.0.0.1:$port/sandbox/phones" 2>/dev/null && return 0; sleep 0.5; done
   log "sandbox $name did not start"; cat "$work/$name.log" >&2; return 1
@@ -140,6 +143,8 @@ UNION ALL SELECT 'voicemails', 'all', count(*) FROM voicemails
 UNION ALL SELECT 'voicemails', 'transcribed', count(*) FROM voicemails WHERE transcript IS NOT NULL
 UNION ALL SELECT 'messages', direction || '/' || coalesce(purpose, '-') || '/' || status, count(*) FROM messages GROUP BY 1, 2
 UNION ALL SELECT 'call_events', kind, count(*) FROM call_events GROUP BY 1, 2
+UNION ALL SELECT 'callbacks', source || '/' || status, count(*) FROM callbacks GROUP BY 1, 2
+UNION ALL SELECT 'escalations', kind || '/' || channel || '/' || status, count(*) FROM escalations GROUP BY 1, 2
 ORDER BY 1, 2;
 SQL
 }
@@ -170,7 +175,7 @@ print(got, len(needs), max(per_phone.values(), default=0))
 EOF
 }
 
-summary_of() { grep -E '^  (calls|requests to the app|recordings|SMS sent|FAILED)' "$1" | sed 's/^  /    /'; }
+summary_of() { grep -E '^  (calls|requests to the app|recordings|fallback URL|SMS sent|FAILED)' "$1" | sed 's/^  /    /'; }
 
 app_port() { pg_free_port; }
 
@@ -240,24 +245,31 @@ EOF
   ;;
 
 sigkill)
+  # Both runs have the same two instances on one database: the primary (the number's Voice URL and status callback)
+  # and a second one serving the Voice Fallback URL, as Twilio is configured for a standby host. In the killed run the
+  # primary gets kill -9 mid-burst and is restarted at once; the callers keep coming.
   calls=${DRILL_CALLS:-30}
   scenario "$work/scenario.json" 8613800000000 "$calls" 10 6   # a call every 1 s real at 10x: ~30 s
   for run in calm killed; do
     pg_ensure_db "$pg_port" "$run"
-    port=$(app_port)
+    port=$(app_port); port_b=$(app_port)
     app_url=http://127.0.0.1:$port
-    start_sandbox "sb_$run" "$app_url"
+    fallback_url=http://127.0.0.1:$port_b
+    start_sandbox "sb_$run" "$app_url" "$fallback_url"
     sb_var="sb_${run}_url"; sb_url=${!sb_var}
     start_app "$run" "$port" "$run" "$sb_url"
     pid_var="${run}_pid"
     wait_ready "$app_url" "${!pid_var}"
-    log "run $run: scenario of $calls calls, 6 SMS"
+    start_app "${run}_b" "$port_b" "$run" "$sb_url"
+    pid_b_var="${run}_b_pid"
+    wait_ready "$fallback_url" "${!pid_b_var}"
+    log "run $run: scenario of $calls calls, 6 SMS (fallback URL on the second instance)"
     run_scenario "$work/scenario.json" "$sb_url" "$app_url" "$work/scenario-$run.out" &
     scen=$!
     pids+=("$scen")
     if [[ $run == killed ]]; then
       sleep 15
-      log "kill -9 of the app (pid ${!pid_var})"
+      log "kill -9 of the primary (pid ${!pid_var})"
       kill -KILL "${!pid_var}"
       wait "${!pid_var}" 2>/dev/null || true
       killed_at=$(date +%s.%N)
@@ -267,16 +279,31 @@ sigkill)
       log "restarted and ready in ${restarted_in} s"
     fi
     wait "$scen" || true
-    wait_drained "$app_url"
-    sleep 10   # outbox sweeper and delivery jobs settle
+    wait_drained "$app_url"; wait_drained "$fallback_url"
+    sleep 15   # outbox sweeper and delivery jobs settle
     db_state "$run" >"$work/state-$run.txt"
     read -r refs_ok refs_of max_per_phone < <(reference_sms "$run" "$sb_url")
     echo "$refs_ok $refs_of $max_per_phone $(duplicates "$run")" >"$work/extra-$run.txt"
+    psql_db "$run" -F ' ' -c "SELECT c.call_sid, coalesce(c.outcome, '-'), (SELECT count(*) FROM voicemails v WHERE v.call_id = c.id)
+      FROM calls c WHERE c.direction = 'inbound' ORDER BY c.from_phone" >"$work/calls-$run.txt"
   done
+  fallback_journaled=$(grep -c 'journaled' "$work/app-killed_b.log" || true)
+  count() { awk "$1" "$2" | wc -l; }
+  # shellcheck disable=SC2016  # the awk programs are meant for awk
   cat <<EOF
-## SIGKILL of the app mid-run ($(date -u +%F))
-Command: \`ops/drills.sh sigkill\` (DRILL_CALLS=$calls, speed ${speed}x). Killed 15 s into the run, restarted at once on
-the same data directory and database; ready again after ${restarted_in} s.
+## SIGKILL of the primary mid-run, fallback URL on a second instance ($(date -u +%F))
+Command: \`ops/drills.sh sigkill\` (DRILL_CALLS=$calls, speed ${speed}x). Both runs: a primary and a second instance on one
+database, the number's Voice and SMS fallback URLs on the second. Killed run: kill -9 of the primary 15 s in, restarted at once
+on the same data directory and database; ready again after ${restarted_in} s.
+
+| Figure | calm | killed |
+|---|---|---|
+| calls placed | $calls | $calls |
+| inbound calls in the log | $(count 1 "$work/calls-calm.txt") | $(count 1 "$work/calls-killed.txt") |
+| calls with a voicemail | $(count '$3 > 0' "$work/calls-calm.txt") | $(count '$3 > 0' "$work/calls-killed.txt") |
+| calls with more than one voicemail | $(count '$3 > 1' "$work/calls-calm.txt") | $(count '$3 > 1' "$work/calls-killed.txt") |
+| calls without an outcome (final status callback lost) | $(count '$2 == "-"' "$work/calls-calm.txt") | $(count '$2 == "-"' "$work/calls-killed.txt") |
+| webhooks journaled by the second instance | $(grep -c 'journaled' "$work/app-calm_b.log" || true) | $fallback_journaled |
 
 Final database, undisturbed run vs killed run (table, key, calm, killed):
 \`\`\`

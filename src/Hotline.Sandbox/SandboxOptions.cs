@@ -18,6 +18,13 @@ public sealed class SandboxOptions
     public string VoiceStatusCallback { get; set; } = "/twilio/voice/status";
     public string SmsUrl { get; set; } = "/twilio/sms/incoming";
 
+    // The number's Voice Fallback URL ("Primary handler fails"): requested, as Twilio does, when a TwiML document of
+    // an inbound call cannot be fetched or parsed. Usually absolute, on another host; null = none configured.
+    public string? VoiceFallbackUrl { get; set; }
+
+    // The number's messaging fallback URL: requested when the SMS URL fails, with the same message.
+    public string? SmsFallbackUrl { get; set; }
+
     // 1 = real time, 60 = a simulated minute per real second.
     public double Speed { get; set; } = 1.0;
 

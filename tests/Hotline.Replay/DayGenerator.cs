@@ -13,7 +13,8 @@ namespace Hotline.Replay;
 //  - operator on duty, category chosen, pressed 1 in the queue    → callback_requested, need
 //  - operator on duty, category chosen, waited Ivr:MaxWaitSeconds, left a message → voicemail, need, voicemail, reference SMS
 //  - an SMS                                                       → need (sms/other), reply SMS
-// Operators answering, wellness calls and escalations are not in the day yet.
+//  - staffed phase, category chosen, waits in the queue           → answered by an operator, need acknowledged and resolved
+// Wellness calls and escalations are not in the day yet.
 public static class DayGenerator
 {
     // Relative call volume per hour of a lockdown day: quiet nights, a morning rush when the building lists go
@@ -41,6 +42,15 @@ public static class DayGenerator
         "Need baby formula",
     ];
 
+    // The staffed phase: each caller dials when the operators are ready for them (At is nominal), played at
+    // StaffedMaxSpeed at most, so that an operator's turn (a job, an outbound call, a bridge: real seconds) stays well
+    // inside Ivr:MaxWaitSeconds (600 s simulated, 10 s real at 60x).
+    public const double StaffedGapSeconds = 120;
+    public const double StaffedMaxSpeed = 60;
+
+    // About one call in fifty, at least 4 and at most 100, is taken by an operator in the staffed phase.
+    public static int StaffedCalls(int calls) => calls < 50 ? 0 : Math.Clamp(calls / 50, 4, 100);
+
     public static ReplayDay Generate(int calls, int seed, double daySeconds = 86_400, int splitHour = 10,
         double smsShare = 0.1, ReplayRules? rules = null)
     {
@@ -55,13 +65,15 @@ public static class DayGenerator
         var needs = new List<(string Phone, string Need)>();
         var voicemails = new List<(string Phone, string Transcript)>();
         var callbacks = 0;
+        var queueTimeouts = 0;
         var hungUpWithNeed = new HashSet<int>();
         var phaseCallers = new[] { new List<(double At, ScenarioCallerLine Line)>(), new List<(double At, ScenarioCallerLine Line)>() };
         var phaseSms = new[] { new List<(double At, ScenarioSmsLine Line)>(), new List<(double At, ScenarioSmsLine Line)>() };
         // Phones whose language the app knows after the voicemail phase: the queue phase's repeat callers.
         var knownLanguage = new List<string>();
 
-        var times = Enumerable.Range(0, calls).Select(_ => DrawTime(random, hourSeconds)).Order().ToList();
+        var staffedCalls = StaffedCalls(calls);
+        var times = Enumerable.Range(0, calls - staffedCalls).Select(_ => DrawTime(random, hourSeconds)).Order().ToList();
         var nextPhone = 0;
         string NewPhone() => "+86139" + (nextPhone++).ToString("D8", CultureInfo.InvariantCulture);
 
@@ -161,11 +173,38 @@ public static class DayGenerator
                 outcome = "voicemail";
                 needs.Add((phone, $"call/{category}"));
                 voicemails.Add((phone, transcript));
+                queueTimeouts++;
             }
 
             var offset = queuePhase ? at - split : at;
             phaseCallers[queuePhase ? 1 : 0].Add((offset, line with { At = Seconds(offset) }));
             outcomes.Add((phone, outcome));
+        }
+
+        // Staffed phase: three operators; op-1 and op-2 start, op-1 goes off duty halfway and op-3 comes on.
+        var half = staffedCalls / 2;
+        List<OperatorShift> shifts = staffedCalls == 0 ? [] :
+        [
+            new("replay-op-1", "+8613000001001", 0, half),
+            new("replay-op-2", "+8613000001002", 0, staffedCalls),
+            new("replay-op-3", "+8613000001003", half, staffedCalls),
+        ];
+        var staffedLines = new List<ScenarioCallerLine>();
+        var answeredBy = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var resolutions = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < staffedCalls; i++)
+        {
+            var phone = NewPhone();
+            var digit = categoryDigits[random.Next(categoryDigits.Count)];
+            var category = rules.Categories[digit];
+            var language = random.NextDouble() < 0.85 ? rules.LanguageDigits[0] : rules.LanguageDigits[^1];
+            staffedLines.Add(new() { At = Seconds(i * StaffedGapSeconds), From = phone, Presses = [language, digit] });
+            outcomes.Add((phone, "answered"));
+            needs.Add((phone, $"call/{category}"));
+            var taker = OperatorFor(shifts, i);
+            answeredBy[taker.Username] = answeredBy.GetValueOrDefault(taker.Username) + 1;
+            var resolution = rules.Resolutions[category];
+            resolutions[resolution] = resolutions.GetValueOrDefault(resolution) + 1;
         }
 
         var smsCount = (int)Math.Round(calls * smsShare);
@@ -192,6 +231,9 @@ public static class DayGenerator
             OutboundSms = voicemails.Count,
             SmsReplies = smsCount,
             Callbacks = callbacks,
+            QueueTimeouts = queueTimeouts,
+            AnsweredBy = answeredBy,
+            Resolutions = resolutions,
         };
         foreach (var group in outcomes.GroupBy(o => o.Phone))
         {
@@ -225,9 +267,20 @@ public static class DayGenerator
             [
                 new() { Name = "voicemail", OperatorOnDuty = false, Scenario = new() { Callers = Sorted(phaseCallers[0]), Sms = Sorted(phaseSms[0]) } },
                 new() { Name = "queue", OperatorOnDuty = true, Scenario = new() { Callers = Sorted(phaseCallers[1]), Sms = Sorted(phaseSms[1]) } },
+                .. staffedCalls == 0 ? Array.Empty<ReplayPhase>() :
+                [
+                    new() { Name = "staffed", OperatorOnDuty = false, MaxSpeed = StaffedMaxSpeed, Shifts = shifts, Scenario = new() { Callers = staffedLines } },
+                ],
             ],
             Expected = expected,
         };
+    }
+
+    // The operator who takes the staffed phase's caller number i: those on duty then, in turn.
+    public static OperatorShift OperatorFor(IReadOnlyList<OperatorShift> shifts, int i)
+    {
+        var onDuty = shifts.Where(s => s.From <= i && i < s.To).ToList();
+        return onDuty[i % onDuty.Count];
     }
 
     static string Digit(List<string> digits, string wanted, string fallback) => digits.Contains(wanted) ? wanted : fallback;

@@ -58,14 +58,36 @@ public static class ReplayAudit
         }
 
         var byPhone = calls.GroupBy(c => c.Phone).ToDictionary(g => g.Key, g => g.Select(c => c.Outcome).Order(StringComparer.Ordinal).ToList());
+        var wrongCallers = new List<string>();
         foreach (var phone in expected.OutcomesByPhone.Keys.Union(byPhone.Keys).Order(StringComparer.Ordinal))
         {
             var e = expected.OutcomesByPhone.GetValueOrDefault(phone) ?? [];
             var f = byPhone.GetValueOrDefault(phone) ?? [];
             if (!e.SequenceEqual(f))
             {
+                wrongCallers.Add(phone);
                 problems.Add($"caller {phone}: expected [{string.Join(", ", e)}], found [{string.Join(", ", f)}]");
             }
+        }
+
+        // What happened on the first few wrong callers' calls (listed first), so a mismatch says why and not only that.
+        problems.InsertRange(0, await QueryAsync(conn,
+            """
+            SELECT c.from_phone, string_agg(e.kind || coalesce(' (' || e.detail || ')', ''), ' > ' ORDER BY e.id)
+            FROM calls c JOIN call_events e ON e.call_id = c.id
+            WHERE c.direction = 'inbound' AND c.from_phone = ANY(@phones)
+            GROUP BY c.id, c.from_phone ORDER BY c.id
+            """, r => $"events of {r.GetString(0)}: {r.GetString(1)}", ct, ("phones", wrongCallers.Take(5).ToArray())));
+
+        // The sandbox's clock scales real time too: every millisecond the app takes is `speed` ms of a caller's wait. A
+        // replay faster than the machine answers times callers out of the queue before their scripted key press; the
+        // app is right to, the day's expectations are not, and this line says so instead of a wall of wrong outcomes.
+        var timeouts = await ScalarAsync(conn, "SELECT count(DISTINCT call_id)::int FROM call_events WHERE kind = 'queue_timeout'", ct);
+        Line("calls that waited out Ivr:MaxWaitSeconds", expected.QueueTimeouts, timeouts);
+        if (timeouts > expected.QueueTimeouts)
+        {
+            problems.Insert(0, $"{timeouts - expected.QueueTimeouts} more callers than scripted waited out the queue limit: at this speed the app's " +
+                               "answer time, multiplied by the speed, became queue time; replay slower (docs/benchmarks.md).");
         }
 
         // Needs by source and category.
@@ -130,6 +152,49 @@ public static class ReplayAudit
             SELECT count(*)::int FROM voicemails v
             WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'outbound' AND m.need_id = v.need_id)
             """, ct));
+
+        // The staffed phase: who took which callers, and every one of their needs acknowledged and resolved by them.
+        if (expected.AnsweredBy.Count > 0)
+        {
+            var takenBy = await QueryAsync(conn,
+                """
+                SELECT s.username, count(*)::int FROM call_events e
+                JOIN calls o ON e.detail = 'to operator call ' || o.id JOIN staff s ON s.phone = o.to_phone
+                WHERE e.kind = 'bridged' GROUP BY 1
+                """, r => (User: r.GetString(0), Count: r.GetInt32(1)), ct);
+            var resolvedBy = await QueryAsync(conn,
+                """
+                SELECT s.username, count(*)::int FROM needs n JOIN staff s ON s.id = n.acknowledged_by
+                WHERE n.status = 'resolved' AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'need' AND a.entity_id = n.id
+                                                         AND a.action = 'resolved' AND a.staff_id = s.id)
+                GROUP BY 1
+                """, r => (User: r.GetString(0), Count: r.GetInt32(1)), ct);
+            foreach (var user in expected.AnsweredBy.Keys)
+            {
+                Line($"callers taken by {user}", expected.AnsweredBy[user], takenBy.FirstOrDefault(t => t.User == user).Count);
+                Line($"needs acknowledged + resolved by {user}", expected.AnsweredBy[user], resolvedBy.FirstOrDefault(t => t.User == user).Count);
+            }
+
+            var resolutions = await QueryAsync(conn, "SELECT coalesce(resolution, '(none)'), count(*)::int FROM needs WHERE status = 'resolved' GROUP BY 1",
+                r => (Key: r.GetString(0), Count: r.GetInt32(1)), ct);
+            foreach (var key in expected.Resolutions.Keys.Union(resolutions.Select(r => r.Key)).Order(StringComparer.Ordinal))
+            {
+                Line($"needs resolved {key}", expected.Resolutions.GetValueOrDefault(key), resolutions.FirstOrDefault(r => r.Key == key).Count);
+            }
+
+            var taken = expected.AnsweredBy.Values.Sum();
+            Line("needs acknowledged (audit log)", taken, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM audit_log WHERE entity = 'need' AND action = 'acknowledged' AND staff_id IS NOT NULL", ct));
+            Line("needs resolved, their call not answered", 0, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM needs n JOIN calls c ON c.id = n.call_id WHERE n.status = 'resolved' AND c.outcome IS DISTINCT FROM 'answered'", ct));
+            Line("take-next calls to operators (completed)", taken, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM calls WHERE purpose = 'take_next' AND status = 'completed'", ct));
+            Line("take-next calls to operators (other)", 0, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM calls WHERE purpose = 'take_next' AND status <> 'completed'", ct));
+            Line("operators who came on duty", expected.AnsweredBy.Count, await ScalarAsync(conn,
+                "SELECT count(*)::int FROM staff WHERE role = 'operator' AND duty_changed_at IS NOT NULL", ct));
+            Line("operators on duty at the end", 0, await ScalarAsync(conn, "SELECT count(*)::int FROM staff WHERE on_duty", ct));
+        }
 
         // Tables landing with other features: counted when present.
         if (await TableExistsAsync(conn, "callbacks", ct))
@@ -198,9 +263,15 @@ public static class ReplayAudit
         return (int)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    static async Task<List<T>> QueryAsync<T>(NpgsqlConnection conn, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    static async Task<List<T>> QueryAsync<T>(NpgsqlConnection conn, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct,
+        params (string Name, object Value)[] parameters)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var rows = new List<T>();
         while (await reader.ReadAsync(ct))

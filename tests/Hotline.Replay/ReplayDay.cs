@@ -2,10 +2,15 @@ using System.Text.Json.Serialization;
 
 namespace Hotline.Replay;
 
-// A lockdown day for the sandbox, in two phases played one after the other:
+// A lockdown day for the sandbox, in three phases played one after the other:
 //  - "voicemail": no operator on duty, so every caller who gets through the menu is offered voicemail;
 //  - "queue": one operator on duty who never dequeues, so callers wait in the queue and hang up, press 1 for a
-//    callback, or wait out Ivr:MaxWaitSeconds and leave a voicemail.
+//    callback, or wait out Ivr:MaxWaitSeconds and leave a voicemail;
+//  - "staffed": operators come on and off duty through the console API, take the waiting callers one by one
+//    ("take next call" rings their phone and bridges the front caller), then acknowledge and resolve each caller's
+//    need; each caller dials in when the operators are ready for them. Played at MaxSpeed at most: an operator's turn
+//    is real work (a job, an outbound call, a bridge), and at a day's compression a caller would time out of the
+//    queue while it happens.
 // Each phase is a sandbox scenario (src/Hotline.Sandbox/Cli/Scenario.cs format); the replay sets operators on or off
 // duty between phases and waits for the first to finish before starting the second, so where every call ends up
 // is decided by the script alone. Repeat callers call in both phases; the app remembers their language from the
@@ -21,6 +26,9 @@ public sealed record ReplayPhase
 {
     public string Name { get; init; } = "";
     public bool OperatorOnDuty { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? MaxSpeed { get; init; }
+    // For the staffed phase: who is on duty for which of its callers, in the order they call.
+    public List<OperatorShift> Shifts { get; init; } = [];
     // The sandbox scenario for this phase.
     public ScenarioFile Scenario { get; init; } = new();
 }
@@ -45,6 +53,10 @@ public sealed record ScenarioCallerLine
 
 public sealed record ScenarioSmsLine(string From, string Body, string At);
 
+// Operator Username is on duty from the phase's caller number From (0-based) until caller number To (excluded); each
+// caller is taken by one of the operators on duty then, in turn.
+public sealed record OperatorShift(string Username, string Phone, int From, int To);
+
 public sealed record ReplayExpectations
 {
     // Per caller phone: the outcome of each of their calls, sorted.
@@ -68,6 +80,11 @@ public sealed record ReplayExpectations
     public int CallbackPhones { get; init; }
     // Pressed 1 in the queue.
     public int Callbacks { get; init; }
+    // Scripted to wait out Ivr:MaxWaitSeconds in the queue.
+    public int QueueTimeouts { get; init; }
+    // The staffed phase: callers each operator takes, and the resolutions of their needs.
+    public SortedDictionary<string, int> AnsweredBy { get; init; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, int> Resolutions { get; init; } = new(StringComparer.Ordinal);
 }
 
 public sealed record ReplayRules
@@ -79,4 +96,11 @@ public sealed record ReplayRules
     };
     public IReadOnlyList<string> LanguageDigits { get; init; } = ["1", "2"];
     public string VoicemailCategory { get; init; } = "other";
+
+    // What an operator resolves a need of each category with (NeedDeskEndpoints.Outcomes).
+    public IReadOnlyDictionary<string, string> Resolutions { get; init; } = new Dictionary<string, string>
+    {
+        ["urgent_medical"] = "trip_arranged", ["medicine"] = "medicine_delivered", ["food"] = "food_delivered",
+        ["meals"] = "meals_delivered", ["other"] = "other",
+    };
 }

@@ -15,6 +15,8 @@ internal static class SandboxConfig
         ["voice-url"] = nameof(SandboxOptions.VoiceUrl),
         ["voice-status-callback"] = nameof(SandboxOptions.VoiceStatusCallback),
         ["sms-url"] = nameof(SandboxOptions.SmsUrl),
+        ["voice-fallback-url"] = nameof(SandboxOptions.VoiceFallbackUrl),
+        ["sms-fallback-url"] = nameof(SandboxOptions.SmsFallbackUrl),
     };
 
     public static SandboxOptions Load(Args args)

@@ -22,6 +22,8 @@ internal static class ScenarioSummary
         Console.WriteLine($"  dial results: " + Counts(requests.Select(r => r.Param("DialCallStatus")).OfType<string>()));
         Console.WriteLine($"  recordings: {requests.Count(r => r.Param("RecordingStatus") == "completed")}, " +
                           $"transcriptions: {requests.Count(r => r.Param("TranscriptionStatus") == "completed")}");
+        var fallbacks = requests.Where(r => r.Param("ErrorUrl") is not null).ToList();
+        Console.WriteLine($"  fallback URL requests (voice and SMS): {fallbacks.Count}, answered: {fallbacks.Count(r => r.Succeeded)}");
         Console.WriteLine($"  SMS sent by residents: {messages.Count}, replies: {messages.Sum(m => m.Replies.Count)}");
 
         foreach (var failed in requests.Where(r => !r.Succeeded).GroupBy(r => (Path: new Uri(r.Url).AbsolutePath, r.Status, r.Error)).Take(10))

@@ -45,6 +45,17 @@ internal sealed class InboundSms(TwilioSandbox sandbox)
         {
             var answer = await sandbox.App.SendAsync(url, method, form, ct);
             requests.Add(answer);
+            if (!answer.Succeeded && hop == 0 && !string.IsNullOrWhiteSpace(sandbox.Options.SmsFallbackUrl))
+            {
+                // As Twilio does: the number's messaging fallback URL gets the same message plus ErrorCode and ErrorUrl.
+                // A new list: the failed request's record keeps the form it was sent with.
+                form = [.. form, new("ErrorCode", answer.Error?.Contains("11205", StringComparison.Ordinal) == true ? "11205" : "11200"),
+                    new("ErrorUrl", url.AbsoluteUri)];
+                url = sandbox.App.Resolve(sandbox.Options.SmsFallbackUrl);
+                answer = await sandbox.App.SendAsync(url, "POST", form, ct);
+                requests.Add(answer);
+            }
+
             if (!answer.Succeeded || TwimlInterpreter.Parse(answer.Body) is not { } response)
             {
                 break;

@@ -28,5 +28,6 @@ internal abstract record Flow
     public sealed record Reject(string Reason) : Flow;
 
     // The app did not give a usable document; Twilio says so to the caller and hangs up.
-    public sealed record Failed(string Reason) : Flow;
+    // ErrorCode and ErrorUrl are what a Voice Fallback URL request reports.
+    public sealed record Failed(string Reason, string ErrorCode = "11200", Uri? ErrorUrl = null) : Flow;
 }

@@ -63,6 +63,14 @@ internal sealed partial class TwimlInterpreter(TwilioSandbox sandbox)
                     }
 
                     var (fetched, failure) = await FetchAsync(call, fetch, queue, ct);
+                    if (fetched is null && FallbackFor(call, fetch, failure!, queue) is { } fallback)
+                    {
+                        // The rest of the call follows the fallback's document: its relative URLs resolve against it.
+                        call.Step("fallback", $"{failure!.Reason}; requesting the Voice Fallback URL {fallback.Url}");
+                        (fetched, failure) = await FetchAsync(call, fallback, queue, ct);
+                        fetch = fallback;
+                    }
+
                     if (fetched is null)
                     {
                         return failure!;
@@ -83,7 +91,7 @@ internal sealed partial class TwimlInterpreter(TwilioSandbox sandbox)
         }
     }
 
-    private async Task<(XElement? Response, Flow? Failure)> FetchAsync(CallSession call, Flow.Fetch fetch, QueueWait? queue, CancellationToken ct)
+    private async Task<(XElement? Response, Flow.Failed? Failure)> FetchAsync(CallSession call, Flow.Fetch fetch, QueueWait? queue, CancellationToken ct)
     {
         var form = call.BaseParams();
         if (queue is not null)
@@ -102,12 +110,33 @@ internal sealed partial class TwimlInterpreter(TwilioSandbox sandbox)
         call.Record(answer);
         if (!answer.Succeeded)
         {
-            return (null, new Flow.Failed($"{fetch.Url} answered {(answer.Error ?? answer.Status.ToString(CultureInfo.InvariantCulture))} (Twilio error 11200)"));
+            var code = answer.Error?.Contains("11205", StringComparison.Ordinal) == true ? "11205" : "11200";
+            return (null, new Flow.Failed(
+                $"{fetch.Url} answered {(answer.Error ?? answer.Status.ToString(CultureInfo.InvariantCulture))} (Twilio error {code})", code, fetch.Url));
         }
 
         return Parse(answer.Body) is { } response
             ? (response, null)
-            : (null, new Flow.Failed($"{fetch.Url} did not return a TwiML <Response> (Twilio error 12100)"));
+            : (null, new Flow.Failed($"{fetch.Url} did not return a TwiML <Response> (Twilio error 12100)", "12100", fetch.Url));
+    }
+
+    // Twilio requests the number's Voice Fallback URL when it cannot retrieve or execute a document of an inbound call,
+    // with the failed request's parameters plus ErrorCode and ErrorUrl; not when the fallback itself failed. Not for a
+    // queue's wait documents (whose verbs are restricted) nor for callbacks and after-hang-up actions (no TwiML to run).
+    private Flow.Fetch? FallbackFor(CallSession call, Flow.Fetch failed, Flow.Failed failure, QueueWait? queue)
+    {
+        if (call.Direction != "inbound" || queue is not null || string.IsNullOrWhiteSpace(sandbox.Options.VoiceFallbackUrl))
+        {
+            return null;
+        }
+
+        var url = sandbox.App.Resolve(sandbox.Options.VoiceFallbackUrl);
+        if (failed.Url == url)
+        {
+            return null;
+        }
+
+        return new Flow.Fetch(url, "POST", [.. failed.Params, P("ErrorCode", failure.ErrorCode), P("ErrorUrl", failed.Url.AbsoluteUri)]);
     }
 
     internal static XElement? Parse(string body)

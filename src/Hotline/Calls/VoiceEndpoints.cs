@@ -98,6 +98,9 @@ public static class VoiceEndpoints
             }
 
             await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.CallbackRequested);
+            // A caller who hangs up right after pressing may have been reported over (and the outcome derived) before
+            // this webhook is handled; the key press still decides the outcome.
+            await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
             step.Note("callback_requested", "pressed 1 while waiting");
             // Opened now, with the time of the call as its place, so it is in line before the caller has even hung up.
             await callbacks.FromQueueRequestAsync(step);

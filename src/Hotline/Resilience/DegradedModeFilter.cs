@@ -66,10 +66,7 @@ public sealed class DegradedModeFilter(
     async Task<object?> JournalAsync(HttpContext http, DateTime received, string reason, CancellationToken callerGone, string? problem = null)
     {
         var form = await http.Request.ReadFormAsync(callerGone);
-        journal.Append(new JournalEntry(
-            http.Request.Path.Value ?? "", http.Request.QueryString.Value ?? "",
-            form.ToDictionary(f => f.Key, f => f.Value.ToString()),
-            http.Request.Headers[Telephony.WebhookReceiptFilter.TokenHeader].FirstOrDefault(), received, reason));
+        journal.Append(JournalEntry.From(http, form, received, reason));
         logger.LogWarning("Database unavailable ({Reason}); journaled {Path} for call or message {Sid} and answered without it",
             problem ?? reason, http.Request.Path, form["CallSid"].FirstOrDefault() ?? form["MessageSid"].FirstOrDefault());
         return answers.For(http.Request.Path.Value ?? "");

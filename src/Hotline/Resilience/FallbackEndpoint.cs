@@ -3,10 +3,15 @@ using Hotline.Telephony;
 
 namespace Hotline.Resilience;
 
-// The number's Voice Fallback URL: Twilio calls it when our Voice URL failed or timed out. It needs no database:
-// the request is journaled and the caller goes to voicemail. Replayed later, it records what happened on the call.
+// The number's Voice Fallback URL: Twilio calls it when a TwiML request of the call failed (connection refused, 5xx,
+// timeout), on any instance that is still up. It needs no database: the failed webhook (Twilio sends its parameters
+// along with ErrorCode and ErrorUrl) is journaled as if it had reached us, then the fallback itself, and the caller
+// gets what that webhook would have answered in degraded mode: the voicemail, or the thanks after a recording.
+// Replayed later, both land in the database in order.
 public static class FallbackEndpoint
 {
+    public const string Path = "/twilio/voice/fallback";
+
     public static RouteGroupBuilder MapFallback(this RouteGroupBuilder twilio)
     {
         twilio.MapPost("/voice/fallback", Fallback);
@@ -21,10 +26,22 @@ public static class FallbackEndpoint
         var callSid = fields.Required("CallSid");
         if (!http.Items.ContainsKey(VoiceWebhook.ReplayMarker))
         {
-            journal.Append(new JournalEntry(
-                http.Request.Path.Value ?? "", http.Request.QueryString.Value ?? "", form.ToDictionary(f => f.Key, f => f.Value.ToString()),
-                http.Request.Headers[WebhookReceiptFilter.TokenHeader].FirstOrDefault(), clock.GetUtcNow().UtcDateTime, "fallback"));
-            return TwimlResult.From(answers.Voicemail());
+            var received = clock.GetUtcNow().UtcDateTime;
+            var entry = JournalEntry.From(http, form, received, "fallback");
+            var failed = FailedVoiceRequest(fields["ErrorUrl"]);
+            if (failed is { } request)
+            {
+                // Its own idempotency token stays with the fallback entry: the receipt filter would take a second entry
+                // under the same token for a repeat and skip it.
+                journal.Append(entry with
+                {
+                    Path = request.Path, Query = request.Query, IdempotencyToken = null, Reason = $"fallback for {request.Path}",
+                    Form = entry.Form.Where(f => f.Key is not ("ErrorCode" or "ErrorUrl")).ToDictionary(),
+                });
+            }
+
+            journal.Append(entry);
+            return failed is { } f ? answers.For(f.Path) : TwimlResult.From(answers.Voicemail());
         }
 
         return await hook.RunAsync(fields, async step =>
@@ -33,5 +50,17 @@ public static class FallbackEndpoint
             await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Voicemail);
             return new Twilio.TwiML.VoiceResponse();
         }, ct);
+    }
+
+    // The voice webhook whose request failed, when ErrorUrl names one of ours (it is covered by Twilio's signature).
+    static (string Path, string Query)? FailedVoiceRequest(string? errorUrl)
+    {
+        if (!Uri.TryCreate(errorUrl, UriKind.Absolute, out var url)
+            || !url.AbsolutePath.StartsWith("/twilio/voice/", StringComparison.Ordinal) || url.AbsolutePath == Path)
+        {
+            return null;
+        }
+
+        return (url.AbsolutePath, url.Query);
     }
 }

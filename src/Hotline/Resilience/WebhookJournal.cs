@@ -8,7 +8,14 @@ namespace Hotline.Resilience;
 // A webhook we answered without the database: what Twilio sent (its signature already checked), kept on local disk
 // until it has been replayed into the database.
 public sealed record JournalEntry(
-    string Path, string Query, Dictionary<string, string> Form, string? IdempotencyToken, DateTime ReceivedAt, string Reason);
+    string Path, string Query, Dictionary<string, string> Form, string? IdempotencyToken, DateTime ReceivedAt, string Reason)
+{
+    // Everything the replay needs to run the request again through the same endpoint and filters.
+    public static JournalEntry From(HttpContext http, IFormCollection form, DateTime receivedAt, string reason) => new(
+        http.Request.Path.Value ?? "", http.Request.QueryString.Value ?? "",
+        form.ToDictionary(f => f.Key, f => f.Value.ToString()),
+        http.Request.Headers[Telephony.WebhookReceiptFilter.TokenHeader].FirstOrDefault(), receivedAt, reason);
+}
 
 // One file per webhook, written and flushed to disk before Twilio gets its answer, removed only once its replay has
 // committed. Files sort by arrival, so replay keeps Twilio's order.

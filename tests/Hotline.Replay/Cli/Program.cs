@@ -12,7 +12,7 @@ namespace Hotline.Replay.Cli;
 //   generate --calls N [--seed S] [--day-seconds 86400] [--out day.json]
 //   run      --calls N | --day day.json  [--seed S] [--day-seconds 86400] --speed X --db "<connection string of the app's database>"
 //            [--app http://127.0.0.1:5080] [--sandbox-urls http://127.0.0.1:5090] [--auth-token T] [--account-sid AC..]
-//            [--hotline-number +86...] [--app-pid PID]
+//            [--hotline-number +86...] [--app-pid PID] [--postgres-pid PID of the postmaster]
 // `run` starts the sandbox in-process (point the app's Twilio:ApiBaseUrl at --sandbox-urls and give it the same SID,
 // token and number), plays the day phase by phase, waits for the database to go quiet, audits it and prints
 // expected vs found and the resources used. Exit code 0 only for a perfect audit.
@@ -96,41 +96,27 @@ public static class Program
         if (args.TryGetValue("account-sid", out var sid)) options.AccountSid = sid;
         if (args.TryGetValue("hotline-number", out var number)) options.HotlineNumber = number;
         var appPid = args.TryGetValue("app-pid", out var pid) ? int.Parse(pid, CultureInfo.InvariantCulture) : (int?)null;
+        var postgresPid = args.TryGetValue("postgres-pid", out var pgPid) ? int.Parse(pgPid, CultureInfo.InvariantCulture) : (int?)null;
 
         await using var sandbox = await SandboxServer.StartAsync(options, urls: args.GetValueOrDefault("sandbox-urls") ?? "http://127.0.0.1:5090");
         var appCpuBefore = appPid is { } p0 ? AppCpu(p0) : null;
+        var postgresCpuBefore = postgresPid is { } q0 ? ServerCpu(q0) : null;
         var wall = Stopwatch.StartNew();
-        var smsAnswered = 0;
-        var failedRequests = 0;
-        foreach (var phase in day.Phases)
+        var run = await ReplayPlayer.PlayAsync(day, db, sandbox,
+            () => new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new() }) { BaseAddress = new Uri(options.AppBaseUrl) },
+            stableFor: TimeSpan.FromSeconds(3), quietTimeout: TimeSpan.FromMinutes(10),
+            log: line => Console.Error.WriteLine($"[replay] {wall.Elapsed.TotalSeconds,6:0.0} s  {line}"));
+        var failedRequests = run.FailedRequests.Count;
+        var played = wall.Elapsed;
+        var audit = await ReplayAudit.RunAsync(db, day.Expected, run.SmsAnswered);
+        Console.WriteLine($"Lockdown-day replay: {day.Expected.Calls} calls, {day.Expected.InboundSms} SMS, seed {day.Seed}, {speed}x");
+        Console.WriteLine($"wall time (played + quiet) {played.TotalSeconds:0.0} s; failed webhook requests {failedRequests}; " +
+                          $"operator steps that failed {run.OperatorProblems.Count}");
+        foreach (var problem in run.FailedRequests.Concat(run.OperatorProblems).Take(20))
         {
-            Console.Error.WriteLine($"[replay] phase {phase.Name}: {phase.Scenario.Callers.Count} calls, {phase.Scenario.Sms.Count} SMS, " +
-                                    $"operator {(phase.OperatorOnDuty ? "on" : "off")} duty, {speed}x");
-            await ReplayDuty.SetAsync(db, phase.OperatorOnDuty);
-            var scenario = JsonSerializer.Deserialize<Scenario>(JsonSerializer.Serialize(phase.Scenario, Json), Json)!;
-            var clock = sandbox.Sandbox.Clock;
-            var calls = scenario.Calls().Select(async c =>
-            {
-                await clock.DelayAsync(c.At, CancellationToken.None);
-                return await sandbox.Residents.CallAsync(c.Script);
-            }).ToList();
-            var sms = scenario.Sms.Select(async s =>
-            {
-                await clock.DelayAsync(Durations.Parse(s.At ?? "0"), CancellationToken.None);
-                return await sandbox.Residents.SendSmsAsync(s.From, s.Body, default, s.To);
-            }).ToList();
-            var transcripts = await Task.WhenAll(calls);
-            var replies = await Task.WhenAll(sms);
-            failedRequests += transcripts.Sum(t => t.Requests.Count(r => !r.Succeeded)) + replies.Sum(r => r.Requests.Count(q => !q.Succeeded));
-            smsAnswered += replies.Count(r => r.Replies.Count == 1);
-            Console.Error.WriteLine($"[replay] phase {phase.Name} played at {wall.Elapsed.TotalSeconds:0.0} s; waiting for the database to go quiet");
-            await ReplayAudit.WaitForQuietAsync(db, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(5));
+            Console.WriteLine("  " + problem);
         }
 
-        var played = wall.Elapsed;
-        var audit = await ReplayAudit.RunAsync(db, day.Expected, smsAnswered);
-        Console.WriteLine($"Lockdown-day replay: {day.Expected.Calls} calls, {day.Expected.InboundSms} SMS, seed {day.Seed}, {speed}x");
-        Console.WriteLine($"wall time (played + quiet) {played.TotalSeconds:0.0} s; failed webhook requests {failedRequests}");
         Console.WriteLine(audit);
         await using (var conn = await db.OpenConnectionAsync())
         await using (var cmd = new NpgsqlCommand("SELECT pg_database_size(current_database())", conn))
@@ -145,17 +131,51 @@ public static class Program
             Console.WriteLine($"app (pid {p}): CPU {(after - (appCpuBefore ?? 0)):0.0} s during the replay, peak memory {PeakMemoryMiB(p)} MiB");
         }
 
-        return audit.Ok && failedRequests == 0 ? 0 : 1;
+        if (postgresPid is { } q && ServerCpu(q) is { } serverAfter)
+        {
+            Console.WriteLine($"PostgreSQL (postmaster {q} and its backends): CPU {(serverAfter - (postgresCpuBefore ?? 0)):0.0} s during the replay");
+        }
+
+        return audit.Ok && failedRequests == 0 && run.OperatorProblems.Count == 0 ? 0 : 1;
     }
 
-    // utime + stime from /proc/<pid>/stat, in seconds.
-    static double? AppCpu(int pid)
+    // A PostgreSQL server's CPU: the postmaster, the children it has reaped, and the live ones (backends, WAL writer, ...).
+    static double? ServerCpu(int postmaster)
+    {
+        var total = AppCpu(postmaster, withReapedChildren: true);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var child) && ParentOf(child) == postmaster)
+            {
+                total += AppCpu(child) ?? 0;
+            }
+        }
+
+        return total;
+    }
+
+    static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    // utime + stime (and with withReapedChildren cutime + cstime) from /proc/<pid>/stat, in seconds.
+    static double? AppCpu(int pid, bool withReapedChildren = false)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            var ticks = Enumerable.Range(11, withReapedChildren ? 4 : 2).Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+            return ticks / 100.0;
         }
         catch (IOException)
         {

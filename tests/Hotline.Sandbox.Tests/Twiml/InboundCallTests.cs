@@ -189,6 +189,47 @@ public sealed class InboundCallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Failed_voice_url_requests_the_fallback_url_whose_document_carries_on_the_call()
+    {
+        h.Server.Sandbox.Options.VoiceFallbackUrl = "http://backup.local/twilio/voice/fallback";
+        h.App.Map("/twilio/voice/fallback", """
+            <Response><Gather numDigits="1" action="menu" timeout="3"><Say>Backup menu</Say></Gather></Response>
+            """);
+        h.App.Map("/twilio/voice/menu", f => $"<Response><Say>Backup got {f["Digits"]}</Say></Response>");
+
+        var call = await CallAsync(new CallerScript { From = "+8613800000002", Presses = ["3"] });
+
+        Assert.Equal(["Backup menu", "Backup got 3"], call.Said);
+        Assert.Equal(404, call.Requests[0].Status);
+        var fallback = Assert.Single(h.App.HitsTo("/twilio/voice/fallback"));
+        Assert.Equal("11200", fallback["ErrorCode"]);
+        Assert.Equal("http://localhost/twilio/voice/incoming", fallback["ErrorUrl"]);
+        Assert.Equal(call.CallSid, fallback["CallSid"]);
+        Assert.Equal("+8613800000002", fallback["From"]);
+        Assert.True(fallback.SignatureValid);
+        // Relative action URLs now resolve against the fallback's host, not the failed primary.
+        Assert.Equal("http://backup.local/twilio/voice/menu", call.Requests.Single(r => r.Param("Digits") == "3").Url);
+    }
+
+    [Fact]
+    public async Task Failed_action_mid_call_falls_back_with_the_action_parameters_and_a_failed_fallback_ends_the_call()
+    {
+        h.Server.Sandbox.Options.VoiceFallbackUrl = "/twilio/voice/fallback";
+        h.App.Map("/twilio/voice/incoming", """<Response><Gather numDigits="1" action="/gone"><Say>Choose</Say></Gather></Response>""");
+        h.App.Map("/twilio/voice/fallback", f => $"<Response><Say>Fallback for {f["ErrorUrl"]} with {f["Digits"]}</Say></Response>");
+
+        var call = await CallAsync(new CallerScript { Presses = ["2"] });
+
+        Assert.Equal(["Choose", "Fallback for http://localhost/gone with 2"], call.Said);
+
+        h.App.Map("/twilio/voice/fallback", "not TwiML");
+        var failed = await CallAsync(new CallerScript { Presses = ["2"] });
+
+        Assert.Equal(2, h.App.HitsTo("/twilio/voice/fallback").Count);
+        Assert.Contains("application error", failed.Said.Last());
+    }
+
+    [Fact]
     public async Task App_error_is_announced_and_ends_the_call()
     {
         var call = await CallAsync(new CallerScript());
@@ -212,5 +253,20 @@ public sealed class InboundCallTests : IAsyncLifetime
         var reply = Assert.Single(h.Server.Phones.MessagesTo("+8613800000009"));
         Assert.Equal("Got it: need medicine. Reference N-42", reply.Body);
         Assert.Equal("twiml", reply.Via);
+    }
+
+    [Fact]
+    public async Task Failed_sms_url_posts_the_message_to_the_sms_fallback_url()
+    {
+        h.Server.Sandbox.Options.SmsFallbackUrl = "http://backup.local/twilio/sms/backup";
+        h.App.Map("/twilio/sms/backup", f => $"<Response><Message>Backup got: {f["Body"]}</Message></Response>");
+
+        var sms = await h.Server.Residents.SendSmsAsync("+8613800000010", "need food", SandboxHarness.Timeout());
+
+        var hit = Assert.Single(h.App.HitsTo("/twilio/sms/backup"));
+        Assert.True(hit.SignatureValid);
+        Assert.Equal(sms.MessageSid, hit["MessageSid"]);
+        Assert.Equal("http://localhost/twilio/sms/incoming", hit["ErrorUrl"]);
+        Assert.Equal("Backup got: need food", Assert.Single(h.Server.Phones.MessagesTo("+8613800000010")).Body);
     }
 }

@@ -152,6 +152,26 @@ public sealed class CallFlowTests(HotlineFixture fixture) : HotlineTest(fixture)
     }
 
     [Fact]
+    public async Task Pressing_1_is_a_callback_request_even_when_the_hang_up_is_processed_first()
+    {
+        // The caller presses 1 and hangs up at once: Twilio's status callback and queue action can be handled before
+        // the key press's webhook, which must still turn the call into a callback request.
+        await OperatorOnDutyAsync();
+        var caller = new Caller(Twilio, Caller.NewPhone());
+        await caller.Dial();
+        await caller.Press("/twilio/voice/language", "2");
+        await caller.Press("/twilio/voice/menu?attempt=1", "4");
+        await caller.PostAsync("/twilio/voice/queue/done", ("QueueResult", "hangup"), ("QueueTime", "70"));
+        await caller.Status("completed", 80);
+        Assert.Equal("abandoned_in_queue", await ScalarAsync<string>("SELECT outcome FROM calls"));
+
+        await caller.Press("/twilio/voice/queue/callback", "1");
+
+        Assert.Equal("callback_requested", await ScalarAsync<string>("SELECT outcome FROM calls"));
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM callbacks"));
+    }
+
+    [Fact]
     public async Task Caller_who_hangs_up_in_the_queue_is_abandoned_in_queue_and_one_in_the_menu_abandoned_in_ivr()
     {
         await OperatorOnDutyAsync();

@@ -71,6 +71,31 @@ public sealed class CallLogApiTests(HotlineFixture fixture) : HotlineTest(fixtur
     }
 
     [Fact]
+    public async Task The_category_filter_lists_the_calls_whose_need_is_of_that_category()
+    {
+        // Digits 1 and 2 of the menu: urgent medical and medicine (appsettings.json).
+        var medical = new Caller(Twilio, Caller.NewPhone());
+        var medicine = new Caller(Twilio, Caller.NewPhone());
+        foreach (var (caller, digit) in new[] { (medical, "1"), (medicine, "2") })
+        {
+            await caller.Dial();
+            await caller.Press("/twilio/voice/language", "2");
+            await caller.Press("/twilio/voice/menu?attempt=1", digit);
+        }
+
+        await SeedCallsAsync(2, "answered", DateTime.UtcNow);
+        var client = await OperatorAsync();
+
+        var page = await client.GetFromJsonAsync<JsonElement>("/api/calls?category=medicine");
+        var row = Assert.Single(page.GetProperty("calls").EnumerateArray());
+        Assert.Equal("medicine", row.GetProperty("category").GetString());
+        Assert.Equal(medicine.CallSid, row.GetProperty("callSid").GetString());
+        var csv = await client.GetStringAsync("/api/calls.csv?category=urgent_medical");
+        Assert.Equal(2, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains(medical.CallSid, csv);
+    }
+
+    [Fact]
     public async Task Bad_filters_are_a_400_that_says_what_is_wrong()
     {
         var client = await OperatorAsync();

@@ -103,9 +103,34 @@ public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
 
         await ReplayUntilEmptyAsync();
 
-        Assert.Equal(["fallback", "need_opened", "recorded", "callback_opened"],
+        // The failed /incoming (whose parameters came with the fallback request) first, then the fallback itself.
+        Assert.Equal(["incoming", "fallback", "need_opened", "recorded", "callback_opened"],
             (await QueryAsync<string>("SELECT kind FROM call_events ORDER BY id")).ToArray());
         Assert.Equal("voicemail", await ScalarAsync<string>("SELECT stage FROM calls"));
+        Assert.Equal("+8613800000304", await ScalarAsync<string>("SELECT from_phone FROM calls"));
+    }
+
+    [Fact]
+    public async Task A_recording_whose_action_failed_is_kept_through_the_fallback_without_a_second_recording()
+    {
+        // The primary died while the caller was recording: Twilio posts the recording's action to the fallback URL
+        // (on another instance) with the recording's parameters. The caller is thanked, not asked to record again.
+        var caller = new Caller(Twilio, "+8613800000307");
+        await caller.Dial();
+        await caller.Press("/twilio/voice/language", "2");
+        await caller.Press("/twilio/voice/menu", "1");
+
+        var answer = await caller.PostAsync("/twilio/voice/fallback", ("ErrorCode", "11200"),
+            ("ErrorUrl", "https://hotline.test/twilio/voice/voicemail/recorded"), ("RecordingSid", "RE307"),
+            ("RecordingUrl", "https://api.twilio.com/recordings/RE307"), ("RecordingDuration", "9"), ("Digits", "hangup"));
+        Assert.DoesNotContain("Record", answer.Verbs);
+        Assert.Contains("Hangup", answer.Verbs);
+
+        await ReplayUntilEmptyAsync();
+
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM voicemails WHERE recording_sid = 'RE307'"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'fallback'"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM needs"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Hotline.Staff;
 
 namespace Hotline.Tests.Support;
@@ -19,9 +20,12 @@ public static class StaffLogin
 
     // A client with a logged-in session cookie, sending the session's antiforgery token on every request as the
     // console's pages do (state-changing API calls are refused without it).
-    public static async Task<HttpClient> LoggedInAsync(HotlineFixture fixture, string username)
+    public static Task<HttpClient> LoggedInAsync(HotlineFixture fixture, string username) => LoggedInAsync(fixture.Factory, username);
+
+    // On a given app host (e.g. a second instance on the same database).
+    public static async Task<HttpClient> LoggedInAsync(WebApplicationFactory<Program> app, string username)
     {
-        var client = fixture.Factory.CreateClient(new() { AllowAutoRedirect = false });
+        var client = app.CreateClient(new() { AllowAutoRedirect = false });
         var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password = Password });
         response.EnsureSuccessStatusCode();
         var csrf = await client.GetFromJsonAsync<CsrfToken>("/api/auth/csrf");

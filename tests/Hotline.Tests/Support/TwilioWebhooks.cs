@@ -1,15 +1,20 @@
 extern alias sandbox;
 using System.Net;
 using System.Xml.Linq;
+using Microsoft.AspNetCore.Mvc.Testing;
 using sandbox::Hotline.Sandbox.Webhooks;
 
 namespace Hotline.Tests.Support;
 
 // Acts as Twilio towards the app: form posts signed with the shared auth token over the public URL, through the
 // app's real signature filter.
-public sealed class TwilioWebhooks(HotlineFixture fixture)
+public sealed class TwilioWebhooks(WebApplicationFactory<Program> app)
 {
-    readonly HttpClient client = fixture.Factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+    readonly HttpClient client = app.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+
+    public TwilioWebhooks(HotlineFixture fixture) : this(fixture.Factory)
+    {
+    }
 
     public async Task<WebhookAnswer> PostAsync(string pathAndQuery, IDictionary<string, string> form,
         string? idempotencyToken = null, string? authToken = null, bool sign = true)

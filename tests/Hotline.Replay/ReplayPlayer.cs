@@ -1,0 +1,84 @@
+#if SANDBOX_ALIASED
+// The test project sees the sandbox under an alias (both apps have a public Program class).
+extern alias sandbox;
+using sandbox::Hotline.Sandbox;
+using sandbox::Hotline.Sandbox.Calls;
+using sandbox::Hotline.Sandbox.Cli;
+#else
+using Hotline.Sandbox;
+using Hotline.Sandbox.Calls;
+using Hotline.Sandbox.Cli;
+#endif
+using System.Text.Json;
+using Npgsql;
+
+namespace Hotline.Replay;
+
+// What playing a day left behind besides the database: SMS answered in TwiML (no row), webhook requests that failed,
+// and anything the staffed phase's operators could not do.
+public sealed record ReplayRun(int SmsAnswered, IReadOnlyList<string> FailedRequests, IReadOnlyList<string> OperatorProblems);
+
+// Plays a ReplayDay's phases through the sandbox's scenario format and resident simulator, one after the other, at the
+// clock's speed (a phase's MaxSpeed caps it), waiting for the database to go quiet after each.
+public static class ReplayPlayer
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // appClient: a new HttpClient (with its own cookies) to the app, for the staffed phase's operators.
+    public static async Task<ReplayRun> PlayAsync(ReplayDay day, NpgsqlDataSource db, SandboxServer sandbox, Func<HttpClient> appClient,
+        TimeSpan stableFor, TimeSpan quietTimeout, Action<string>? log = null, CancellationToken ct = default)
+    {
+        var answered = 0;
+        var failed = new List<string>();
+        var operatorProblems = new List<string>();
+        var clock = sandbox.Sandbox.Clock;
+        var speed = clock.Speed;
+        try
+        {
+            foreach (var phase in day.Phases)
+            {
+                clock.Speed = Math.Min(speed, phase.MaxSpeed ?? speed);
+                log?.Invoke($"phase {phase.Name}: {phase.Scenario.Callers.Count} calls, {phase.Scenario.Sms.Count} SMS, " +
+                            (phase.Shifts.Count > 0 ? $"{phase.Shifts.Count} operators in shifts" : $"operator {(phase.OperatorOnDuty ? "on" : "off")} duty") +
+                            $", {clock.Speed}x");
+                await ReplayDuty.SetAsync(db, phase.OperatorOnDuty, ct);
+                var staff = phase.Shifts.Count > 0 ? new ReplayOperators(db, appClient, new ReplayRules(), log) : null;
+                if (staff is not null)
+                {
+                    await staff.PrepareAsync(phase, ct);
+                }
+
+                var scenario = JsonSerializer.Deserialize<Scenario>(JsonSerializer.Serialize(phase.Scenario, Json), Json)!;
+                var scripts = scenario.Calls().ToList();
+                var calls = staff is not null ? [] : scripts.Select(async c =>
+                {
+                    await clock.DelayAsync(c.At, ct);
+                    return await sandbox.Residents.CallAsync(c.Script, ct);
+                }).ToList();
+                var sms = scenario.Sms.Select(async s =>
+                {
+                    await clock.DelayAsync(Durations.Parse(s.At ?? "0"), ct);
+                    return await sandbox.Residents.SendSmsAsync(s.From, s.Body, ct, s.To);
+                }).ToList();
+                // In a staffed phase the operators have each caller dial in when they are ready for them.
+                var operators = staff?.WorkAsync(phase, i => calls.Add(sandbox.Residents.CallAsync(scripts[i].Script, ct)), ct)
+                                ?? Task.FromResult(new List<string>());
+
+                operatorProblems.AddRange(await operators);
+                var transcripts = await Task.WhenAll(calls);
+                var replies = await Task.WhenAll(sms);
+                failed.AddRange(transcripts.SelectMany(t => t.Requests).Concat(replies.SelectMany(r => r.Requests)).Where(r => !r.Succeeded)
+                    .Select(r => $"{phase.Name}: {r.Url} -> {r.Status} {r.Error} {(r.Body.Length > 300 ? r.Body[..300] : r.Body)}"));
+                answered += replies.Count(r => r.Replies.Count == 1);
+                log?.Invoke($"phase {phase.Name} played; waiting for the database to go quiet");
+                await ReplayAudit.WaitForQuietAsync(db, stableFor, quietTimeout, ct);
+            }
+        }
+        finally
+        {
+            clock.Speed = speed;
+        }
+
+        return new ReplayRun(answered, failed, operatorProblems);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Logging;
+using Hotline.OperatorConsole;
+using Hotline.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hotline.Tests.Resilience;
+
+// Two app hosts on one database, as two instances behind a load balancer: each console's live board must show what
+// was done through the other, since only PostgreSQL (LISTEN/NOTIFY) connects them.
+public sealed class TwoInstancesTests(HotlineFixture fixture) : HotlineTest(fixture), IAsyncLifetime
+{
+    readonly string otherDataDirectory = Path.Combine(Path.GetTempPath(), "hotline-test-b-" + Guid.NewGuid().ToString("N")[..8]);
+    WebApplicationFactory<Program> other = null!;
+    // Hangfire's statics, which the second host's AddHangfire points at its own services (its log provider among
+    // them: once it is disposed, job creation on the fixture's host fails). Put back when it is gone.
+    readonly JobStorage storage = JobStorage.Current;
+    readonly JobActivator activator = JobActivator.Current;
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        await Fixture.ResetAsync();
+        other = Fixture.Factory.WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Hotline:DataDirectory", otherDataDirectory);
+            // Hangfire keeps static state (one job server per test run); the board does not need one here, and the
+            // fixture's server runs whatever this instance enqueues, as the other instance's server would.
+            host.UseSetting("Jobs:RunServer", "false");
+        });
+        _ = other.Server;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await other.DisposeAsync();
+        JobStorage.Current = storage;
+        JobActivator.Current = activator;
+        LogProvider.SetCurrentLogProvider(new AspNetCoreLogProvider(Fixture.Factory.Services.GetRequiredService<ILoggerFactory>()));
+        Directory.Delete(otherDataDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_live_board_on_either_instance_shows_changes_made_through_the_other()
+    {
+        await StaffLogin.AddStaffAsync(Fixture, "ana", "operator");
+        await StaffLogin.AddStaffAsync(Fixture, "bo", "operator");
+        var onA = await StaffLogin.LoggedInAsync(Fixture.Factory, "ana");
+        var onB = await StaffLogin.LoggedInAsync(other, "bo");
+        using var streamA = await LiveAsync(onA);
+        using var streamB = await LiveAsync(onB);
+        // The logins' own notices may still be on their way: once a marker written now comes through, they are behind us.
+        await ExecuteAsync("INSERT INTO calls (call_sid, direction, from_phone, to_phone, started_at) VALUES ('CA-marker', 'inbound', '+8613800000001', '+8621000000000', now())");
+        await NextChangeAsync(streamA, "calls");
+        await NextChangeAsync(streamB, "calls");
+
+        // bo goes on duty through instance B: ana's board on instance A hears of it and shows bo on duty.
+        (await onB.PostAsJsonAsync("/api/staff/me/duty", new BoardEndpoints.DutyRequest(true))).EnsureSuccessStatusCode();
+        await NextChangeAsync(streamA, "staff");
+        var boardA = await onA.GetFromJsonAsync<BoardView>("/api/board");
+        Assert.Contains(boardA!.OnDuty, s => s.DisplayName == "bo");
+
+        // A resident's call reaches instance A: bo's board on instance B hears of it.
+        var caller = new Caller(new TwilioWebhooks(Fixture.Factory), Caller.NewPhone());
+        Assert.Equal(HttpStatusCode.OK, (await caller.Dial()).Status);
+        await NextChangeAsync(streamB, "calls");
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM calls WHERE call_sid = @sid", new { sid = caller.CallSid }));
+    }
+
+    static async Task<StreamReader> LiveAsync(HttpClient client)
+    {
+        var response = await client.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("data: *", await ReadDataAsync(reader));
+        return reader;
+    }
+
+    // Skips notices for other tables (the logins' own, for instance) until the expected one arrives.
+    static async Task NextChangeAsync(StreamReader reader, string table)
+    {
+        while (await ReadDataAsync(reader) != $"data: {table}")
+        {
+        }
+    }
+
+    // The next "data:" line of the stream; generous time for a busy machine.
+    static async Task<string> ReadDataAsync(StreamReader reader)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The stream ended.");
+            if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+    }
+}
