@@ -1,9 +1,10 @@
 using Hangfire;
+using Hotline.Infrastructure;
 
 namespace Hotline.Telephony;
 
 // Hangfire's entry point for an outbound call (jobs already queued name this type, so it stays); OutboxDelivery does the work.
-[Queue("alerts")]
+[Queue(HangfireSetup.CallQueue)]
 [AutomaticRetry(Attempts = 5, DelaysInSeconds = [2, 5, 15, 30, 60])]
 public sealed class CallDeliveryJob(OutboxDelivery delivery)
 {
