@@ -13,14 +13,13 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
 
     public async Task<TwiML> ToOperatorsAsync(VoiceStep step, Need? need)
     {
-        if (!await calls.AnyOperatorOnDutyAsync(step.Conn, step.Tx))
+        var queue = need?.Urgency == Urgency.Urgent ? UrgentQueue : GeneralQueue;
+        if (!await calls.EnqueueIfAnyOperatorOnDutyAsync(step.Conn, step.Tx, step.Call.Id, queue, step.Now))
         {
             return await ToVoicemailAsync(step, waitedTooLong: false, nobodyOnDuty: true);
         }
 
-        var queue = need?.Urgency == Urgency.Urgent ? UrgentQueue : GeneralQueue;
-        await calls.EnqueuedAsync(step.Conn, step.Tx, step.Call.Id, queue, step.Now);
-        await step.RecordAsync("enqueued", queue, $"enqueued:{step.Call.CallSid}");
+        step.Note("enqueued", queue, $"enqueued:{step.Call.CallSid}");
         return twiml.Enqueue(LanguageOf(step), queue, need?.Reference);
     }
 
@@ -28,7 +27,7 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
     {
         await EnsureNeedAsync(step);
         await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Voicemail);
-        await step.RecordAsync("voicemail_offered", nobodyOnDuty ? "nobody on duty" : waitedTooLong ? "waited too long" : "queue unavailable");
+        step.Note("voicemail_offered", nobodyOnDuty ? "nobody on duty" : waitedTooLong ? "waited too long" : "queue unavailable");
         return twiml.Voicemail(LanguageOf(step), nobodyOnDuty, waitedTooLong);
     }
 
@@ -43,7 +42,7 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
 
         var need = await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
             "voicemail", NeedPolicy.OtherCategory, step.Call.ResidentPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now);
-        await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
+        step.Note("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
         return (need.Id, need.Reference);
     }
 

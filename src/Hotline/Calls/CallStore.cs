@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Hotline.Calls;
 
@@ -12,40 +13,91 @@ public sealed class CallStore
 
     // Any webhook may be the first we hear of a call (a lost first request, a replay, a status callback for a
     // call that failed before ringing us), so every one of them creates the call if it is missing.
-    public async Task<Call> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CallIdentity identity, DateTime now)
-    {
-        var sql = $"""
-            WITH inserted AS (
-                INSERT INTO calls (call_sid, direction, from_phone, to_phone, resident_id, started_at)
-                VALUES (@CallSid, @Direction, @From, @To, (SELECT id FROM residents WHERE phone = @From), @now)
-                ON CONFLICT (call_sid) DO NOTHING
-                RETURNING *),
-            c AS (
-                SELECT * FROM inserted
-                UNION ALL
-                SELECT * FROM calls WHERE call_sid = @CallSid AND NOT EXISTS (SELECT 1 FROM inserted))
-            SELECT {SessionColumns}
-            FROM c LEFT JOIN residents r ON r.id = c.resident_id LEFT JOIN needs n ON n.call_id = c.id
-            """;
-        var args = new { identity.CallSid, identity.Direction, identity.From, identity.To, now };
-        // A duplicate delivery racing the first one can miss both the insert and the row; the second try sees it.
-        return await conn.QuerySingleOrDefaultAsync<Call>(sql, args, tx)
-            ?? await conn.QuerySingleAsync<Call>(sql, args, tx);
-    }
+    const string EnsureSql = $"""
+        WITH inserted AS (
+            INSERT INTO calls (call_sid, direction, from_phone, to_phone, resident_id, started_at)
+            VALUES (@CallSid, @Direction, @From, @To, (SELECT id FROM residents WHERE phone = @From), @now)
+            ON CONFLICT (call_sid) DO NOTHING
+            RETURNING *),
+        c AS (
+            SELECT * FROM inserted
+            UNION ALL
+            SELECT * FROM calls WHERE call_sid = @CallSid AND NOT EXISTS (SELECT 1 FROM inserted))
+        SELECT {SessionColumns}
+        FROM c LEFT JOIN residents r ON r.id = c.resident_id LEFT JOIN needs n ON n.call_id = c.id
+        """;
 
     // An outbound call's row exists before Twilio gives it a CallSid; its callbacks carry our row id and claim it.
-    public Task BindOutboundAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string callSid) =>
-        conn.ExecuteAsync("UPDATE calls SET call_sid = @callSid WHERE id = @callId AND call_sid IS NULL", new { callId, callSid }, tx);
+    const string BindOutboundSql = "UPDATE calls SET call_sid = @CallSid WHERE id = @outboundId AND call_sid IS NULL";
 
-    public async Task<bool> AddEventAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CallEvent e)
+    // A step's first round trip: the receipt lookup for a retried delivery (when there is a token to look up), the
+    // outbound binding, and the call row. A found receipt means the step must not run; the caller rolls back
+    // whatever the other statements wrote.
+    public async Task<OpenedStep> OpenStepAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CallIdentity identity, long? outboundId,
+        string? receiptToken, DateTime now)
     {
-        var inserted = await conn.ExecuteAsync(
-            """
-            INSERT INTO call_events (call_id, kind, detail, payload, dedupe_key, replayed, occurred_at)
-            VALUES (@CallId, @Kind, @Detail, @Payload::jsonb, @DedupeKey, @Replayed, @OccurredAt)
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """, e, tx);
-        return inserted == 1;
+        var sql = string.Join(";\n", new[]
+        {
+            receiptToken is null ? null : Telephony.WebhookReceiptFilter.LookupSql,
+            outboundId is null ? null : BindOutboundSql,
+            EnsureSql,
+        }.OfType<string>());
+        var args = new { identity.CallSid, identity.Direction, identity.From, identity.To, now, outboundId, receiptToken };
+        Call? call;
+        await using (var results = await conn.QueryMultipleAsync(sql, args, tx))
+        {
+            if (receiptToken is not null && await results.ReadSingleOrDefaultAsync<string>() is { } stored)
+            {
+                return new OpenedStep(stored, null);
+            }
+
+            call = await results.ReadSingleOrDefaultAsync<Call>();
+        }
+
+        // A duplicate delivery racing the first one can miss both the insert and the row; the second try sees it.
+        return new OpenedStep(null, call ?? await conn.QuerySingleAsync<Call>(EnsureSql, args, tx));
+    }
+
+    const string AddEventSql = """
+        INSERT INTO call_events (call_id, kind, detail, payload, dedupe_key, replayed, occurred_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """;
+
+    // The events in order, then alsoRun, in one round trip; true when the last event was new.
+    public async Task<bool> AddEventsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<CallEvent> events,
+        NpgsqlBatchCommand? alsoRun, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(conn, tx);
+        foreach (var e in events)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(AddEventSql)
+            {
+                Parameters =
+                {
+                    new() { Value = e.CallId, NpgsqlDbType = NpgsqlDbType.Bigint },
+                    new() { Value = e.Kind, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = (object?)e.Detail ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = e.Payload, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                    new() { Value = (object?)e.DedupeKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = e.Replayed, NpgsqlDbType = NpgsqlDbType.Boolean },
+                    new() { Value = e.OccurredAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                },
+            });
+        }
+
+        if (alsoRun is not null)
+        {
+            batch.BatchCommands.Add(alsoRun);
+        }
+
+        if (batch.BatchCommands.Count == 0)
+        {
+            return false;
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+        return events.Count > 0 && batch.BatchCommands[events.Count - 1].RecordsAffected == 1;
     }
 
     public Task SetStageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string stage) =>
@@ -67,25 +119,31 @@ public sealed class CallStore
             "UPDATE calls SET menu_failures = menu_failures + 1 WHERE id = @callId RETURNING menu_failures", new { callId }, tx);
 
     public Task EnqueuedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string queue, DateTime now) =>
-        conn.ExecuteAsync(
-            "UPDATE calls SET stage = 'queue', queue_name = @queue, enqueued_at = coalesce(enqueued_at, @now) WHERE id = @callId",
-            new { callId, queue, now }, tx);
+        conn.ExecuteAsync(EnqueueSql, new { callId, queue, now }, tx);
 
-    public Task LeftQueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string result, int? seconds) =>
+    // Enqueues the call only when an operator is on duty, in one round trip; false: nobody is, nothing changed.
+    public async Task<bool> EnqueueIfAnyOperatorOnDutyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string queue, DateTime now) =>
+        await conn.ExecuteScalarAsync<bool?>(
+            EnqueueSql + " AND EXISTS (SELECT 1 FROM staff WHERE on_duty AND role = 'operator') RETURNING true",
+            new { callId, queue, now }, tx) ?? false;
+
+    const string EnqueueSql =
+        "UPDATE calls SET stage = 'queue', queue_name = @queue, enqueued_at = coalesce(enqueued_at, @now) WHERE id = @callId";
+
+    // Twilio may report the queue result after the call's final status, so the outcome is recomputed with it.
+    public Task LeftQueueThenRecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string result, int? seconds) =>
         conn.ExecuteAsync(
             """
             UPDATE calls SET queue_result = @result, queue_seconds = coalesce(@seconds, queue_seconds),
                 stage = CASE WHEN @result = 'bridged' THEN 'answered' ELSE stage END
-            WHERE id = @callId
-            """,
+            WHERE id = @callId;
+            """ + RecomputeOutcomeSql,
             new { callId, result, seconds }, tx);
 
-    public Task<bool> AnyOperatorOnDutyAsync(NpgsqlConnection conn, NpgsqlTransaction tx) =>
-        conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM staff WHERE on_duty AND role = 'operator')", transaction: tx);
-
     // A later callback never takes a final call back to a live state; a final status always wins over a live one,
-    // whatever order they arrive in. True when the row changed.
-    public async Task<bool> ApplyStatusAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, StatusUpdate update) =>
+    // whatever order they arrive in. The outcome follows in the same round trip. True when the status changed (the
+    // recompute always touches its row, so the two statements count 2).
+    public async Task<bool> ApplyStatusThenRecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, StatusUpdate update) =>
         await conn.ExecuteAsync(
             """
             UPDATE calls SET
@@ -95,29 +153,32 @@ public sealed class CallStore
                 ended_at = CASE WHEN @IsFinal THEN coalesce(ended_at, @At) ELSE ended_at END
             WHERE id = @callId
               AND status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
-              AND (@IsFinal OR @Sequence > status_sequence)
-            """,
-            new { callId, update.Status, update.Sequence, update.DurationSeconds, update.IsFinal, update.At }, tx) == 1;
+              AND (@IsFinal OR @Sequence > status_sequence);
+            """ + RecomputeOutcomeSql,
+            new { callId, update.Status, update.Sequence, update.DurationSeconds, update.IsFinal, update.At }, tx) == 2;
 
     // The outcome is derived from where the caller got to, so it comes out the same whichever of the final status
     // and the voicemail callbacks arrives last.
     public Task RecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId) =>
-        conn.ExecuteAsync(
-            """
-            UPDATE calls c SET outcome = CASE
-                WHEN c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled') THEN NULL
-                WHEN c.direction <> 'inbound' THEN CASE WHEN c.status = 'completed' THEN 'answered' ELSE 'missed' END
-                WHEN c.stage = 'answered' OR c.queue_result = 'bridged' THEN 'answered'
-                WHEN EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id) THEN 'voicemail'
-                WHEN c.stage = 'callback_requested' THEN 'callback_requested'
-                WHEN c.status <> 'completed' THEN 'missed'
-                WHEN c.enqueued_at IS NOT NULL THEN 'abandoned_in_queue'
-                ELSE 'abandoned_in_ivr'
-            END
-            WHERE c.id = @callId
-            """,
-            new { callId }, tx);
+        conn.ExecuteAsync(RecomputeOutcomeSql, new { callId }, tx);
+
+    const string RecomputeOutcomeSql = """
+        UPDATE calls c SET outcome = CASE
+            WHEN c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled') THEN NULL
+            WHEN c.direction <> 'inbound' THEN CASE WHEN c.status = 'completed' THEN 'answered' ELSE 'missed' END
+            WHEN c.stage = 'answered' OR c.queue_result = 'bridged' THEN 'answered'
+            WHEN EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id) THEN 'voicemail'
+            WHEN c.stage = 'callback_requested' THEN 'callback_requested'
+            WHEN c.status <> 'completed' THEN 'missed'
+            WHEN c.enqueued_at IS NOT NULL THEN 'abandoned_in_queue'
+            ELSE 'abandoned_in_ivr'
+        END
+        WHERE c.id = @callId
+        """;
 }
+
+// Call is null only when StoredAnswer is set: the step must not run.
+public sealed record OpenedStep(string? StoredAnswer, Call? Call);
 
 public sealed record CallIdentity(string CallSid, string Direction, string From, string To);
 

@@ -37,9 +37,8 @@ public static class StatusCallbacks
         {
             var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
-            var changed = await calls.ApplyStatusAsync(step.Conn, step.Tx, step.Call.Id,
+            var changed = await calls.ApplyStatusThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id,
                 new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
-            await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
             if (changed && CallStatus.IsFinal(status))
             {
                 await wellness.OnFinalStatusAsync(step, status);

@@ -24,7 +24,7 @@ public static class VoiceEndpoints
     static Task<TwimlResult> Incoming(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
-            await step.RecordAsync("incoming", step.Call.ResidentId is null ? "caller not in registry" : "registered resident", $"incoming:{step.Call.CallSid}");
+            step.Note("incoming", step.Call.ResidentId is null ? "caller not in registry" : "registered resident", $"incoming:{step.Call.CallSid}");
             var language = step.Call.KnownLanguage;
             await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, language is null ? CallStage.Language : CallStage.Menu);
             return twiml.Greeting(language);
@@ -37,7 +37,7 @@ public static class VoiceEndpoints
             var chosen = ivr.Value.LanguageForDigit(digits);
             // One wrong key or silence: carry on in the default language rather than keep the caller in a loop.
             var language = chosen ?? ivr.Value.DefaultLanguage;
-            await step.RecordAsync("language", chosen is null ? $"no valid choice ({Describe(digits)}), using {language}" : language);
+            step.Note("language", chosen is null ? $"no valid choice ({Describe(digits)}), using {language}" : language);
             await calls.SetLanguageAsync(step.Conn, step.Tx, step.Call, language);
             return twiml.Menu(null, language, attempt: 1);
         }, ct);
@@ -51,21 +51,21 @@ public static class VoiceEndpoints
             if (category is null)
             {
                 var failures = await calls.CountMenuFailureAsync(step.Conn, step.Tx, step.Call.Id);
-                await step.RecordAsync("menu_invalid", Describe(digits));
+                step.Note("menu_invalid", Describe(digits));
                 if (failures < ivr.Value.MenuAttempts)
                 {
                     return twiml.Menu(null, step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage, (attempt ?? 1) + 1);
                 }
 
                 // The caller could not use the menu: a person can sort it out.
-                await step.RecordAsync("menu_gave_up", $"{failures} failed attempts");
+                step.Note("menu_gave_up", $"{failures} failed attempts");
                 return await routing.ToOperatorsAsync(step, need: null);
             }
 
-            await step.RecordAsync("menu_choice", category);
+            step.Note("menu_choice", category);
             var need = await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
                 "call", category, step.Call.FromPhone, step.Call.ResidentId, step.Call.ResidentFlags, CallId: step.Call.Id), step.Now);
-            await step.RecordAsync("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
+            step.Note("need_opened", $"{need.Reference} {need.Category} {need.Urgency}", $"need:{step.Call.CallSid}");
             return await routing.ToOperatorsAsync(step, need);
         }, ct);
 
@@ -75,11 +75,11 @@ public static class VoiceEndpoints
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
             var position = step.Form.Int("QueuePosition") ?? 1;
             var waited = step.Form.Int("QueueTime") ?? 0;
-            await step.RecordAsync("queue_wait", $"position {position}, waited {waited}s");
+            step.Note("queue_wait", $"position {position}, waited {waited}s");
             if (waited >= ivr.Value.MaxWaitSeconds)
             {
                 await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.QueueTimeout);
-                await step.RecordAsync("queue_timeout", $"waited {waited}s");
+                step.Note("queue_timeout", $"waited {waited}s");
                 return VoiceResponses.Leave();
             }
 
@@ -93,7 +93,7 @@ public static class VoiceEndpoints
             if (digits != "1")
             {
                 // Any other key: keep waiting, the wait URL plays again.
-                await step.RecordAsync("queue_key_ignored", Describe(digits));
+                step.Note("queue_key_ignored", Describe(digits));
                 return new VoiceResponse();
             }
 
@@ -101,7 +101,7 @@ public static class VoiceEndpoints
             // A caller who hangs up right after pressing may have been reported over (and the outcome derived) before
             // this webhook is handled; the key press still decides the outcome.
             await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
-            await step.RecordAsync("callback_requested", "pressed 1 while waiting");
+            step.Note("callback_requested", "pressed 1 while waiting");
             // Opened now, with the time of the call as its place, so it is in line before the caller has even hung up.
             await callbacks.FromQueueRequestAsync(step);
             return VoiceResponses.Leave();
@@ -114,10 +114,9 @@ public static class VoiceEndpoints
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
             var result = step.Form["QueueResult"] ?? "unknown";
             var waited = step.Form.Int("QueueTime");
-            await calls.LeftQueueAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
             // Twilio may report the queue result after the call's final status; the outcome must follow it.
-            await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
-            await step.RecordAsync("queue_left", $"{result} after {waited}s", $"queue_left:{step.Call.CallSid}");
+            await calls.LeftQueueThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
+            step.Note("queue_left", $"{result} after {waited}s", $"queue_left:{step.Call.CallSid}");
             // A caller who hung up may be reported over before this action arrives; what the queue did decides their callback.
             await callbacks.CallEndedAsync(step);
 

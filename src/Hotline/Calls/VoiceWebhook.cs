@@ -6,7 +6,7 @@ using Twilio.TwiML;
 namespace Hotline.Calls;
 
 // One step of a live call: the call row (created if this is the first we hear of it), a transaction for
-// everything the step writes, and the event that records the step with Twilio's raw payload.
+// everything the step writes, and the events that record the step with Twilio's raw payload.
 public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call call, TwilioForm form, DateTime now, CallStore calls, bool replayed)
 {
     public NpgsqlConnection Conn { get; } = conn;
@@ -16,37 +16,60 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
     public DateTime Now { get; } = now;
 
     readonly List<Action> afterCommit = [];
+    readonly List<CallEvent> notes = [];
 
     // Work that must only happen once this step's rows are committed, such as handing a queued SMS to a job.
     public void AfterCommit(Action action) => afterCommit.Add(action);
 
     internal void Committed() => afterCommit.ForEach(action => action());
 
-    public Task<bool> RecordAsync(string kind, string? detail = null, string? dedupeKey = null) =>
-        calls.AddEventAsync(Conn, Tx, new CallEvent(Call.Id, kind, detail, Form.ToJson(), dedupeKey, replayed, Now));
+    // Records a call event and says whether it is new (false: its dedupe key was seen before). Events noted
+    // earlier in the step go out in the same round trip, ahead of it, so the log keeps the order of the step.
+    public async Task<bool> RecordAsync(string kind, string? detail = null, string? dedupeKey = null)
+    {
+        notes.Add(Event(kind, detail, dedupeKey));
+        return await FlushAsync(alsoRun: null, CancellationToken.None);
+    }
+
+    // Records a call event when nothing in the step depends on whether it is new: it is written with the step's
+    // next RecordAsync or its last round trip, so it costs no round trip of its own.
+    public void Note(string kind, string? detail = null, string? dedupeKey = null) => notes.Add(Event(kind, detail, dedupeKey));
+
+    // Writes the noted events and alsoRun (the stored answer) in one round trip; true when the last event was new.
+    internal async Task<bool> FlushAsync(NpgsqlBatchCommand? alsoRun, CancellationToken ct)
+    {
+        var pending = notes.ToList();
+        notes.Clear();
+        return await calls.AddEventsAsync(Conn, Tx, pending, alsoRun, ct);
+    }
+
+    CallEvent Event(string kind, string? detail, string? dedupeKey) => new(Call.Id, kind, detail, Form.ToJson(), dedupeKey, replayed, Now);
 }
 
 public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones phones, TimeProvider clock, IHttpContextAccessor http)
 {
+    // Round trips of a step: the first carries BEGIN, Twilio's retry check, the outbound binding and the call row;
+    // then whatever the handler needs to read or decide; then its events with the stored answer; then COMMIT.
     public async Task<TwimlResult> RunAsync(TwilioForm form, Func<VoiceStep, Task<TwiML>> step, CancellationToken ct)
     {
         var identity = IdentityOf(form);
         var context = http.HttpContext;
         var now = ReceivedAt(context, clock);
-        var borrowed = WebhookReceiptFilter.Borrowed(context);
-        await using var owned = borrowed is null ? await db.OpenConnectionAsync(ct) : null;
-        var conn = borrowed ?? owned!;
+        await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (long.TryParse(context?.Request.Query["call"], out var outboundId))
+        long? outboundId = long.TryParse(context?.Request.Query["call"], out var id) ? id : null;
+        var opened = await calls.OpenStepAsync(conn, tx, identity, outboundId, WebhookReceiptFilter.TokenToLookUp(context), now);
+        if (opened.StoredAnswer is { } stored)
         {
-            await calls.BindOutboundAsync(conn, tx, outboundId, identity.CallSid);
+            // A retried delivery: the first one's answer, and the transaction (with anything its first statement
+            // wrote) rolled back on the way out.
+            return WebhookReceiptFilter.Seen(context!, stored);
         }
 
-        var call = await calls.EnsureAsync(conn, tx, identity, now);
         var replayed = context?.Items.ContainsKey(ReplayMarker) ?? false;
-        var voiceStep = new VoiceStep(conn, tx, call, form, now, calls, replayed);
+        var voiceStep = new VoiceStep(conn, tx, opened.Call!, form, now, calls, replayed);
         var answer = TwimlResult.From(await step(voiceStep));
-        await WebhookReceiptFilter.StoreAsync(conn, tx, context, answer);
+        await voiceStep.FlushAsync(WebhookReceiptFilter.StoreCommand(context, answer), ct);
         await tx.CommitAsync(ct);
         voiceStep.Committed();
         return answer;

@@ -21,12 +21,20 @@ public sealed class JobOptions
     [Range(1, 100)]
     public int WorkerCount { get; set; } = 20;
 
+    // Workers of the separate server for outbound calls. A call job waits its turn at Twilio:CallsPerSecond inside
+    // the worker, so a burst of callbacks would otherwise hold every worker and hold up alert SMS behind it.
+    [Range(1, 50)]
+    public int CallWorkerCount { get; set; } = 4;
+
     public bool RunServer { get; set; } = true;
 }
 
 public static class HangfireSetup
 {
     public static readonly string[] Queues = ["alerts", "default"];
+
+    // Outbound calls only, served by their own workers (JobOptions.CallWorkerCount).
+    public const string CallQueue = "calls";
 
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
@@ -56,6 +64,13 @@ public static class HangfireSetup
                 server.SchedulePollingInterval = TimeSpan.FromMilliseconds(options.SchedulePollingMilliseconds);
                 server.WorkerCount = options.WorkerCount;
                 server.Queues = Queues;
+            });
+            builder.Services.AddHangfireServer(server =>
+            {
+                server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:calls";
+                server.SchedulePollingInterval = TimeSpan.FromMilliseconds(options.SchedulePollingMilliseconds);
+                server.WorkerCount = options.CallWorkerCount;
+                server.Queues = [CallQueue];
             });
         }
 

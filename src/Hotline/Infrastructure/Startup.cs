@@ -116,6 +116,7 @@ public static class Startup
         services.AddSingleton<DemoStaffSeeder>();
         services.AddSingleton<ReferenceSms>();
         services.AddSingleton<Outbox>();
+        services.AddSingleton<OutboxDelivery>();
         services.AddTransient<ApiBaseAddressHandler>();
         services.AddHttpClient(TwilioGateway.HttpClientName).AddHttpMessageHandler<ApiBaseAddressHandler>();
         services.AddSingleton<TwilioGateway>();

@@ -174,8 +174,8 @@ public sealed class ReconciliationSweeper(
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var payload = JsonSerializer.Serialize(new { call.CallSid, call.Status, reason = "Twilio answered 404 to a fetch of this call" });
-        await calls.AddEventAsync(conn, tx, new CallEvent(call.Id, NotFoundEvent, "Twilio does not know this call", payload,
-            $"{NotFoundEvent}:{call.CallSid}", false, clock.GetUtcNow().UtcDateTime));
+        await calls.AddEventsAsync(conn, tx, [new CallEvent(call.Id, NotFoundEvent, "Twilio does not know this call", payload,
+            $"{NotFoundEvent}:{call.CallSid}", false, clock.GetUtcNow().UtcDateTime)], null, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -283,8 +283,8 @@ public sealed class ReconciliationSweeper(
         if (marked)
         {
             var payload = JsonSerializer.Serialize(new { voicemail.RecordingSid, reason });
-            await calls.AddEventAsync(conn, tx, new CallEvent(voicemail.CallId, "transcription_missing", reason, payload,
-                $"transcription_missing:{voicemail.RecordingSid}", false, now));
+            await calls.AddEventsAsync(conn, tx, [new CallEvent(voicemail.CallId, "transcription_missing", reason, payload,
+                $"transcription_missing:{voicemail.RecordingSid}", false, now)], null, ct);
         }
 
         await tx.CommitAsync(ct);

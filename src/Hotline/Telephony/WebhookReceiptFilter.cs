@@ -1,5 +1,7 @@
 using Dapper;
+using Hotline.Calls;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Hotline.Telephony;
 
@@ -7,13 +9,24 @@ namespace Hotline.Telephony;
 // token, so a retry gets the same TwiML and writes nothing new. Handlers are idempotent on Twilio's own ids as
 // well; this covers the steps that have no natural key (a digit pressed, a queue poll).
 //
-// The connection opened for the lookup is lent to the handler (see Lend/Borrowed), and a handler that stores
-// the receipt in its own transaction says so, so a webhook costs one pooled connection and one commit.
+// A voice step (any handler that takes a VoiceWebhook) does both halves itself: the lookup goes out with the
+// step's first statement and the answer is stored in the step's transaction, so the answer and the rows it stands
+// for commit together and a webhook costs one connection and no extra round trip. Other handlers (SMS) get the
+// lookup and the store from this filter, on a connection of its own.
 public sealed class WebhookReceiptFilter(NpgsqlDataSource db) : IEndpointFilter
 {
     public const string TokenHeader = "I-Twilio-Idempotency-Token";
-    const string ConnectionKey = "hotline.webhook-connection";
+    const string LookUpInStepKey = "hotline.receipt-lookup";
     const string StoredKey = "hotline.receipt-stored";
+
+    // The step's lookup; it takes the token as @receiptToken.
+    public const string LookupSql = "SELECT body FROM webhook_receipts WHERE token = @receiptToken";
+
+    const string StoreSql = """
+        INSERT INTO webhook_receipts (token, path, status_code, content_type, body)
+        VALUES ($1, $2, 200, $3, $4)
+        ON CONFLICT (token) DO NOTHING
+        """;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -24,51 +37,75 @@ public sealed class WebhookReceiptFilter(NpgsqlDataSource db) : IEndpointFilter
             return await next(context);
         }
 
+        if (context.Arguments.Any(argument => argument is VoiceWebhook))
+        {
+            http.Items[LookUpInStepKey] = token;
+            var answered = await next(context);
+            if (answered is TwimlResult unstored && !http.Items.ContainsKey(StoredKey))
+            {
+                // Took a VoiceWebhook but answered without running a step.
+                await using var own = await db.OpenConnectionAsync(http.RequestAborted);
+                await StoreAsync(own, http, unstored);
+            }
+
+            return answered;
+        }
+
         await using var conn = await db.OpenConnectionAsync(http.RequestAborted);
-        var seen = await conn.QuerySingleOrDefaultAsync<string>("SELECT body FROM webhook_receipts WHERE token = @token", new { token });
+        var seen = await conn.QuerySingleOrDefaultAsync<string>(LookupSql, new { receiptToken = token });
         if (seen is not null)
         {
             return new TwimlResult(seen);
         }
 
-        http.Items[ConnectionKey] = conn;
-        object? result;
-        try
+        var result = await next(context);
+        if (result is TwimlResult twiml)
         {
-            result = await next(context);
-        }
-        finally
-        {
-            http.Items.Remove(ConnectionKey);
-        }
-
-        if (result is TwimlResult twiml && !http.Items.ContainsKey(StoredKey))
-        {
-            await StoreAsync(conn, null, http, twiml);
+            await StoreAsync(conn, http, twiml);
         }
 
         return result;
     }
 
-    // The connection the receipt lookup opened for this request, if any; the caller must not dispose it.
-    public static NpgsqlConnection? Borrowed(HttpContext? http) => http?.Items[ConnectionKey] as NpgsqlConnection;
+    static async Task StoreAsync(NpgsqlConnection conn, HttpContext http, TwimlResult twiml)
+    {
+        if (StoreCommand(http, twiml) is { } store)
+        {
+            await using var batch = new NpgsqlBatch(conn) { BatchCommands = { store } };
+            await batch.ExecuteNonQueryAsync(http.RequestAborted);
+        }
+    }
 
-    // Stores the answer in the handler's transaction, so the answer and the rows it describes commit together.
-    public static async Task StoreAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, HttpContext? http, TwimlResult twiml)
+    // The token a voice step must look up with LookupSql, when this filter left that to it.
+    public static string? TokenToLookUp(HttpContext? http) => http?.Items[LookUpInStepKey] as string;
+
+    // What a voice step answers when its lookup found the first delivery's answer.
+    public static TwimlResult Seen(HttpContext http, string body)
+    {
+        http.Items[StoredKey] = true;
+        return new TwimlResult(body);
+    }
+
+    // The statement that stores this answer under the request's token, for the step's last round trip; null when
+    // the request carries no token. Once taken, the filter leaves the storing to whoever runs it.
+    public static NpgsqlBatchCommand? StoreCommand(HttpContext? http, TwimlResult twiml)
     {
         if (http is null || Token(http) is not { } token)
         {
-            return;
+            return null;
         }
 
-        await conn.ExecuteAsync(
-            """
-            INSERT INTO webhook_receipts (token, path, status_code, content_type, body)
-            VALUES (@token, @path, 200, @contentType, @body)
-            ON CONFLICT (token) DO NOTHING
-            """,
-            new { token, path = http.Request.Path.Value, contentType = TwimlResult.ContentType, body = twiml.Xml }, tx);
         http.Items[StoredKey] = true;
+        return new NpgsqlBatchCommand(StoreSql)
+        {
+            Parameters =
+            {
+                new() { Value = token, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = http.Request.Path.Value ?? "", NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = TwimlResult.ContentType, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = twiml.Xml, NpgsqlDbType = NpgsqlDbType.Text },
+            },
+        };
     }
 
     static string? Token(HttpContext http) =>

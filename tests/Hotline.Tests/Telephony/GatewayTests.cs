@@ -113,6 +113,64 @@ public sealed class GatewayTests(HotlineFixture fixture) : HotlineTest(fixture)
         Assert.Single(Phones.CallsOf("+8613800000107"));
     }
 
+    async Task<long> QueueCallAsync(string to, string key)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        return await Outbox.QueueCallAsync(conn, null, new OutboundCall(to, "/twilio/voice/incoming", "test", key), HotlineFixture.HotlineNumber, DateTime.UtcNow);
+    }
+
+    [Fact]
+    public async Task A_refused_call_is_failed_and_missed_with_twilios_code_and_never_placed()
+    {
+        Phones.SetBehaviour("+8613800000109", new PhoneBehaviour { RestFailure = new RestFailure(400, 21215, "Geographic permission not enabled.") });
+
+        var id = await QueueCallAsync("+8613800000109", "refused-call");
+        Outbox.DispatchCall(id);
+
+        var call = await Eventually.WaitForAsync(
+            () => RowAsync<(string Status, string? Outcome, int? ErrorCode, string? ErrorMessage, bool Ended)>(
+                "SELECT status, outcome, error_code, error_message, ended_at IS NOT NULL FROM calls WHERE id = @id", new { id }),
+            c => c.Status == "failed");
+        Assert.Equal(("failed", "missed", 21215, true), (call.Status, call.Outcome, call.ErrorCode, call.Ended));
+        Assert.Contains("Geographic permission", call.ErrorMessage);
+        Assert.Empty(Phones.CallsOf("+8613800000109"));
+    }
+
+    [Fact]
+    public async Task The_same_call_job_run_twice_at_once_places_one_call()
+    {
+        Phones.SetBehaviour("+8613800000110", new PhoneBehaviour { Answer = AnswerMode.Busy });
+        var id = await QueueCallAsync("+8613800000110", "twice");
+        var job = ActivatorUtilities.CreateInstance<CallDeliveryJob>(Fixture.Factory.Services);
+
+        await Task.WhenAll(job.RunAsync(id, CancellationToken.None), job.RunAsync(id, CancellationToken.None));
+
+        // The sandbox notes a call as it plays it, just after answering the REST request.
+        await Eventually.WaitForAsync(() => ScalarAsync<string>("SELECT status FROM calls WHERE id = @id", new { id }), s => s == "busy");
+        Assert.Single(Phones.CallsOf("+8613800000110"));
+        var call = await RowAsync<(int Attempts, string? CallSid)>("SELECT attempts, call_sid FROM calls WHERE id = @id", new { id });
+        Assert.Equal(1, call.Attempts);
+        Assert.StartsWith("CA", call.CallSid);
+    }
+
+    [Fact]
+    public async Task A_sweep_hands_on_a_call_whose_worker_died_mid_send_and_leaves_a_fresh_claim_alone()
+    {
+        Phones.SetBehaviour("+8613800000111", new PhoneBehaviour { Answer = AnswerMode.Busy });
+        Phones.SetBehaviour("+8613800000112", new PhoneBehaviour { Answer = AnswerMode.Busy });
+        var stale = await QueueCallAsync("+8613800000111", "stale-claim");
+        var fresh = await QueueCallAsync("+8613800000112", "fresh-claim");
+        await ExecuteAsync("UPDATE calls SET status = 'dispatching', updated_at = now() - interval '3 minutes' WHERE id = @stale", new { stale });
+        await ExecuteAsync("UPDATE calls SET status = 'dispatching', updated_at = now() - interval '30 seconds' WHERE id = @fresh", new { fresh });
+
+        await Fixture.Factory.Services.GetRequiredService<OutboxSweeper>().SweepAsync(CancellationToken.None);
+
+        await Eventually.WaitForAsync(() => Task.FromResult(Phones.CallsOf("+8613800000111").Count), n => n > 0);
+        Assert.Single(Phones.CallsOf("+8613800000111"));
+        Assert.Empty(Phones.CallsOf("+8613800000112"));
+        Assert.Equal("dispatching", await ScalarAsync<string>("SELECT status FROM calls WHERE id = @fresh", new { fresh }));
+    }
+
     [Fact]
     public async Task A_sweep_hands_on_a_message_whose_job_was_never_enqueued()
     {

@@ -48,6 +48,66 @@ public sealed class WebhookSecurityTests(HotlineFixture fixture) : HotlineTest(f
         Assert.Equal(events, await ScalarAsync<long>("SELECT count(*) FROM call_events"));
     }
 
+    const string RowCounts = """
+        SELECT (SELECT count(*) FROM calls) || ' calls, ' || (SELECT count(*) FROM call_events) || ' events, '
+            || (SELECT count(*) FROM needs) || ' needs, ' || (SELECT count(*) FROM audit_log) || ' audit rows, '
+            || (SELECT count(*) FROM messages) || ' messages, ' || (SELECT count(*) FROM webhook_receipts) || ' receipts'
+        """;
+
+    [Fact]
+    public async Task A_retried_menu_choice_gets_the_same_queue_and_opens_no_second_need()
+    {
+        await ExecuteAsync("INSERT INTO staff (username, display_name, password_hash, role, on_duty) VALUES ('op', 'Op', 'x', 'operator', true)");
+        var caller = new Caller(Twilio, Caller.NewPhone());
+        await caller.Dial();
+        await caller.Press("/twilio/voice/language", "1");
+        var form = caller.Form(("Digits", "1"));
+
+        var first = await Twilio.PostAsync("/twilio/voice/menu?attempt=1", form, idempotencyToken: "menu-token");
+        var rows = await ScalarAsync<string>(RowCounts);
+        var retried = await Twilio.PostAsync("/twilio/voice/menu?attempt=1", form, idempotencyToken: "menu-token");
+
+        Assert.Contains("Enqueue", first.Verbs);
+        Assert.Equal(first.Body, retried.Body);
+        Assert.Equal(rows, await ScalarAsync<string>(RowCounts));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM webhook_receipts WHERE token = 'menu-token'"));
+    }
+
+    [Fact]
+    public async Task A_retried_first_delivery_of_an_unknown_call_creates_no_call()
+    {
+        // The stored answer is found by the same round trip that would create the call row; that row must not survive.
+        var caller = new Caller(Twilio, Caller.NewPhone());
+        var first = await caller.Dial();
+        await ExecuteAsync("INSERT INTO webhook_receipts (token, path, status_code, body) VALUES ('seen-token', '/twilio/voice/incoming', 200, @Body)", new { first.Body });
+        var rows = await ScalarAsync<string>(RowCounts);
+
+        var other = new Caller(Twilio, Caller.NewPhone());
+        var retried = await Twilio.PostAsync("/twilio/voice/incoming", other.Form(("CallStatus", "ringing")), idempotencyToken: "seen-token");
+
+        Assert.Equal(first.Body, retried.Body);
+        Assert.Equal(rows, await ScalarAsync<string>(RowCounts));
+    }
+
+    [Fact]
+    public async Task A_retried_sms_gets_the_stored_reply_and_records_nothing_new()
+    {
+        var form = new Dictionary<string, string> { ["MessageSid"] = "SM" + Guid.NewGuid().ToString("N"), ["From"] = Caller.NewPhone(), ["Body"] = "We need food" };
+
+        var first = await Twilio.PostAsync("/twilio/sms/incoming", form, idempotencyToken: "sms-token");
+        // Marked, so that the answer to the retry can only have come from the receipt (the SMS has natural keys too).
+        var stored = first.Body.Replace("<Message>", "<Message>(stored) ");
+        await ExecuteAsync("UPDATE webhook_receipts SET body = @stored WHERE token = 'sms-token'", new { stored });
+        var rows = await ScalarAsync<string>(RowCounts);
+        var retried = await Twilio.PostAsync("/twilio/sms/incoming", form, idempotencyToken: "sms-token");
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Contains("(stored)", stored);
+        Assert.Equal(stored, retried.Body);
+        Assert.Equal(rows, await ScalarAsync<string>(RowCounts));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM webhook_receipts WHERE token = 'sms-token'"));
+    }
+
     [Fact]
     public async Task Malformed_webhooks_get_400_with_a_reason_and_write_nothing()
     {
