@@ -163,6 +163,25 @@ public sealed class RestApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    [Fact]
+    public async Task Sdk_reads_the_transcriptions_of_a_recording_and_gets_404_for_an_unknown_recording()
+    {
+        var recording = h.Server.Sandbox.Recordings.Add("CA0", 12, "Dialysis tomorrow");
+        var made = h.Server.Sandbox.Recordings.AddTranscription(recording, completed: true);
+
+        var read = (await Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource.ReadAsync(
+            pathRecordingSid: recording.Sid, client: h.Twilio)).ToList();
+
+        var transcription = Assert.Single(read);
+        Assert.Equal((made.Sid, "Dialysis tomorrow", "completed", recording.Sid),
+            (transcription.Sid, transcription.TranscriptionText, transcription.Status.ToString(), transcription.RecordingSid));
+        var none = h.Server.Sandbox.Recordings.Add("CA1", 1, null);
+        Assert.Empty(await Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource.ReadAsync(pathRecordingSid: none.Sid, client: h.Twilio));
+        var missing = await Assert.ThrowsAsync<ApiException>(() => Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource.ReadAsync(
+            pathRecordingSid: "RE00000000000000000000000000000000", client: h.Twilio));
+        Assert.Equal(404, missing.Status);
+    }
+
     private Task<CallResource> CreateCallAsync(string to) => CallResource.CreateAsync(
         to: new PhoneNumber(to), from: new PhoneNumber("+15005550006"), url: new Uri("http://localhost/outbound"), client: h.Twilio);
 }
