@@ -59,6 +59,10 @@ export Twilio__AccountSid=AC_sandbox_local
 Twilio__AuthToken=$(openssl rand -hex 16)
 export Twilio__AuthToken
 export Twilio__PhoneNumber=+8621000000000
+# The reconciliation sweep (lost status and transcription callbacks) with graces that fit a drill of a few minutes.
+export Reconciliation__SweepSeconds=${DRILL_RECONCILE_SWEEP:-5}
+export Reconciliation__CallGraceSeconds=${DRILL_RECONCILE_GRACE:-20}
+export Reconciliation__TranscriptGraceSeconds=${DRILL_RECONCILE_GRACE:-20}
 speed=${DRILL_SPEED:-10}
 
 # start_sandbox NAME APP_URL [FALLBACK_BASE_URL]: its URL goes into ${NAME}_url, its pid into pids (so call it
@@ -280,7 +284,8 @@ sigkill)
     fi
     wait "$scen" || true
     wait_drained "$app_url"; wait_drained "$fallback_url"
-    sleep 15   # outbox sweeper and delivery jobs settle
+    # The outbox sweeper and delivery jobs settle; the reconciliation sweep fetches what lost callbacks left open.
+    sleep $((15 + ${DRILL_RECONCILE_GRACE:-20} + 2 * ${DRILL_RECONCILE_SWEEP:-5}))
     db_state "$run" >"$work/state-$run.txt"
     read -r refs_ok refs_of max_per_phone < <(reference_sms "$run" "$sb_url")
     echo "$refs_ok $refs_of $max_per_phone $(duplicates "$run")" >"$work/extra-$run.txt"
