@@ -5,10 +5,10 @@ using Hotline.Callbacks;
 using Hotline.Calls;
 using Hotline.Resilience;
 using Hotline.Telephony;
+using Hotline.Voicemails;
 using Hotline.Wellness;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Hotline.Voicemails;
 using Npgsql;
 using Twilio.Rest.Api.V2010.Account;
 using TranscriptionResource = Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource;
@@ -17,14 +17,13 @@ namespace Hotline.Reconciliation;
 
 // Twilio has a fallback URL for the voice webhooks but none for status and transcription callbacks: when the instance
 // they point at is down, they are lost (SIGKILL drill, docs/reliability.md). This sweep finds calls left without a
-// final status and asks Twilio's REST API how they ended, applying the answer through the status callback's own code,
-// and does the same for
-// transcriptions, marking a voicemail whose transcript Twilio does not have so that staff know to listen to it. Instances claim calls by
-// moving their updated_at forward (SKIP LOCKED), so two instances never fetch the same call in the same round.
+// final status and asks Twilio's REST API how they ended, applying the answer through the status callback's own code;
+// likewise voicemails without a transcript, marked "missing" (staff listen to them) when Twilio has none. Instances
+// claim calls by moving their updated_at forward (SKIP LOCKED), so two instances never fetch the same call at once.
 public sealed class ReconciliationSweeper(
     NpgsqlDataSource db, TwilioGateway twilio, VoiceWebhook hook, CallStore calls, CallbackRequests callbacks, WellnessCalls wellness,
-    VoicemailStore voicemails, WebhookJournal journal, IOptionsMonitor<ReconciliationOptions> options, TimeProvider clock, ILogger<ReconciliationSweeper> logger)
-    : BackgroundService
+    VoicemailStore voicemails, WebhookJournal journal, IOptionsMonitor<ReconciliationOptions> options, TimeProvider clock,
+    ILogger<ReconciliationSweeper> logger) : BackgroundService
 {
     public const string NotFoundEvent = "reconcile_not_found";
 

@@ -21,7 +21,7 @@ public sealed class OutboxDelivery(NpgsqlDataSource db, TwilioGateway gateway, I
         var row = await conn.QuerySingleOrDefaultAsync<OutboxRow>(
             $"""
             UPDATE {table.Name} SET status = '{Outbox.Dispatching}', attempts = attempts + 1, updated_at = now()
-            WHERE id = @id AND status = '{Outbox.Pending}'
+            WHERE id = @id AND status = '{Outbox.Pending}' AND {table.SidColumn} IS NULL -- a SID: Twilio has it already
             RETURNING {table.Claimed}
             """, new { id });
         if (row is null)
