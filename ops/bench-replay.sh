@@ -26,6 +26,8 @@ log() { printf '[bench-replay] %s\n' "$*" >&2; }
 
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh
 source ops/lib/postgres.sh
+# shellcheck source-path=SCRIPTDIR source=lib/app.sh
+source ops/lib/app.sh
 
 for base in "${TMPDIR:-}" /tmp /var/tmp; do
   [[ -n $base && -d $base ]] && pg_reachable "$base" && break
@@ -92,12 +94,7 @@ ASPNETCORE_ENVIRONMENT=Production \
   bash -c 'cd src/Hotline/bin/Release/net10.0 && exec dotnet Hotline.dll --urls "$1"' app "$app_url" >"$work/app.log" 2>&1 &
 app_pid=$!
 
-for _ in $(seq 120); do
-  curl -fsS -o /dev/null "$app_url/readyz" 2>/dev/null && break
-  kill -0 "$app_pid" 2>/dev/null || { log "the app exited during start-up:"; cat "$work/app.log" >&2; exit 1; }
-  sleep 0.5
-done
-curl -fsS -o /dev/null "$app_url/readyz" || { log "the app did not become ready in 60 s:"; cat "$work/app.log" >&2; exit 1; }
+app_wait_ready "$app_url" "$app_pid" "$work/app.log"
 
 echo "command: ${overrides}ops/bench-replay.sh $calls $speed $*"
 echo "app: Release build, Ivr:OfferCallbackAfterSeconds=$Ivr__OfferCallbackAfterSeconds, Hotline:WebhookBudgetMilliseconds=$Hotline__WebhookBudgetMilliseconds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
