@@ -18,6 +18,8 @@ case $drill in outage | sigkill | two-instances) ;; *) sed -n 2,12p "$0" >&2; ex
 log() { printf '[drills %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh
 source ops/lib/postgres.sh
+# shellcheck source-path=SCRIPTDIR source=lib/app.sh
+source ops/lib/app.sh
 
 work=$(mktemp -d /tmp/hotline-drills.XXXXXX)
 chmod 755 "$work"
@@ -93,16 +95,6 @@ start_app() {
     bash -c 'cd "$1" && exec dotnet Hotline.dll --urls "$2"' app "$app_dir" "http://127.0.0.1:$port" >>"$work/app-$name.log" 2>&1 &
   pids+=($!)
   eval "${name}_pid=$!"
-}
-
-wait_ready() {
-  local url=$1 pid=$2
-  for _ in $(seq 120); do
-    curl -fsS -o /dev/null "$url/readyz" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || { log "the app at $url exited"; return 1; }
-    sleep 0.5
-  done
-  log "the app at $url was not ready in 60 s"; return 1
 }
 
 journal_depth() { curl -s --max-time 5 "$1/readyz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["journalDepth"])' 2>/dev/null || echo "?"; }
@@ -192,7 +184,7 @@ outage)
   app_url=http://127.0.0.1:$port
   start_sandbox sb "$app_url"
   start_app a "$port" hotline "$sb_url"
-  wait_ready "$app_url" "$a_pid"
+  app_wait_ready "$app_url" "$a_pid"
   log "scenario: $calls voicemail callers over ~$((calls * 20 / speed)) s, 10 SMS"
   run_scenario "$work/scenario.json" "$sb_url" "$app_url" "$work/scenario.out" &
   scen=$!
@@ -263,10 +255,10 @@ sigkill)
     sb_var="sb_${run}_url"; sb_url=${!sb_var}
     start_app "$run" "$port" "$run" "$sb_url"
     pid_var="${run}_pid"
-    wait_ready "$app_url" "${!pid_var}"
+    app_wait_ready "$app_url" "${!pid_var}"
     start_app "${run}_b" "$port_b" "$run" "$sb_url"
     pid_b_var="${run}_b_pid"
-    wait_ready "$fallback_url" "${!pid_b_var}"
+    app_wait_ready "$fallback_url" "${!pid_b_var}"
     log "run $run: scenario of $calls calls, 6 SMS (fallback URL on the second instance)"
     run_scenario "$work/scenario.json" "$sb_url" "$app_url" "$work/scenario-$run.out" &
     scen=$!
@@ -278,7 +270,7 @@ sigkill)
       wait "${!pid_var}" 2>/dev/null || true
       killed_at=$(date +%s.%N)
       start_app "$run" "$port" "$run" "$sb_url"
-      wait_ready "$app_url" "${!pid_var}"
+      app_wait_ready "$app_url" "${!pid_var}"
       restarted_in=$(python3 -c "import time; print(round(time.time() - $killed_at, 1))")
       log "restarted and ready in ${restarted_in} s"
     fi
@@ -335,13 +327,13 @@ two-instances)
     start_sandbox "sb_${run}_a" "http://127.0.0.1:$pa"
     va="sb_${run}_a_url"
     start_app "${run}_a" "$pa" "$run" "${!va}"
-    pv="${run}_a_pid"; wait_ready "http://127.0.0.1:$pa" "${!pv}"
+    pv="${run}_a_pid"; app_wait_ready "http://127.0.0.1:$pa" "${!pv}"
     if [[ $run == two ]]; then
       pb=$(app_port)
       start_sandbox "sb_${run}_b" "http://127.0.0.1:$pb"
       vb="sb_${run}_b_url"
       start_app "${run}_b" "$pb" "$run" "${!vb}"
-      pv="${run}_b_pid"; wait_ready "http://127.0.0.1:$pb" "${!pv}"
+      pv="${run}_b_pid"; app_wait_ready "http://127.0.0.1:$pb" "${!pv}"
     else
       vb=$va
     fi
