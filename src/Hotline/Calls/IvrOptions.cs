@@ -93,7 +93,8 @@ public sealed class LanguagePrompts
     public string AckSmsNotStaff { get; set; } = "";
 
     // What staff hear and read for a need category (urgent_medical → "urgent medical"); a category without a name
-    // here is shown as its key with spaces, so a new category never blanks an alert.
+    // here is shown as its key with spaces, so a new category never blanks an alert. The console labels the same
+    // categories in wwwroot/console/i18n.js (cat.*); the words are kept the same in both.
     public Dictionary<string, string> CategoryNames { get; set; } = [];
 
     public string CategoryName(string category) =>

@@ -22,7 +22,7 @@ public sealed class AlertTextTests(HotlineFixture fixture) : HotlineTest(fixture
     {
         var sms = Texts.Sms(Need("urgent_medical"), AlertKind.Ack, "zh-CN", Now);
 
-        Assert.Contains("紧急医疗", sms);
+        Assert.Contains("紧急就医", sms);
         Assert.DoesNotContain("urgent", sms);
         Assert.Contains("6 分钟", sms);
     }
