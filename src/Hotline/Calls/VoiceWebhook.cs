@@ -46,7 +46,7 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
     CallEvent Event(string kind, string? detail, string? dedupeKey) => new(Call.Id, kind, detail, Form.ToJson(), dedupeKey, replayed, Now);
 }
 
-public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones phones, TimeProvider clock, IHttpContextAccessor http)
+public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones phones, TimeProvider clock, IHttpContextAccessor http, ILogger<VoiceWebhook> logger)
 {
     // Round trips of a step: the first carries BEGIN, Twilio's retry check, the outbound binding and the call row;
     // then whatever the handler needs to read or decide; then its events with the stored answer; then COMMIT.
@@ -71,8 +71,34 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
         var answer = TwimlResult.From(await step(voiceStep));
         await voiceStep.FlushAsync(WebhookReceiptFilter.StoreCommand(context, answer), ct);
         await tx.CommitAsync(ct);
-        voiceStep.Committed();
+        // Handing work on (a job for a queued SMS, a callback's schedule) costs Hangfire's own round trips and commit,
+        // which the caller need not wait for: it runs once the answer is sent. A crash in between loses nothing, as
+        // the rows are committed and the outbox and callback sweeps hand them on. A replayed webhook has no answer
+        // to send, so its work runs at once.
+        if (context is not null && !replayed)
+        {
+            context.Response.OnCompleted(() => RunCommitted(voiceStep, opened.Call!));
+        }
+        else
+        {
+            await RunCommitted(voiceStep, opened.Call!);
+        }
+
         return answer;
+    }
+
+    Task RunCommitted(VoiceStep step, Call call)
+    {
+        try
+        {
+            step.Committed();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Work after the commit of call {CallId} failed; the outbox and callback sweeps will hand it on", call.Id);
+        }
+
+        return Task.CompletedTask;
     }
 
     // Set on requests that come from the outage journal rather than from Twilio; its value is when Twilio sent it.

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Hotline.Infrastructure;
 using Npgsql;
 
 namespace Hotline.OperatorConsole;
@@ -63,10 +64,16 @@ public sealed class LiveFeed
 }
 
 // One LISTEN connection per app instance. When it drops, boards are told to re-read everything (they may have
-// missed notices while it was down) and it reconnects with a growing pause.
-public sealed class LiveListener(NpgsqlDataSource db, LiveFeed feed, ILogger<LiveListener> logger) : BackgroundService
+// missed notices while it was down) and it reconnects with a growing pause. The connection is not pooled: the app's
+// pool does not reset connections it takes back (DatabaseSetup), and a LISTEN left on one would outlive its listener.
+public sealed class LiveListener(IConfiguration configuration, LiveFeed feed, ILogger<LiveListener> logger) : BackgroundService
 {
     public const string Resync = "*";
+
+    readonly string connectionString = new NpgsqlConnectionStringBuilder(DatabaseSetup.ConnectionString(configuration))
+    {
+        Pooling = false,
+    }.ConnectionString;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -75,7 +82,8 @@ public sealed class LiveListener(NpgsqlDataSource db, LiveFeed feed, ILogger<Liv
         {
             try
             {
-                await using var conn = await db.OpenConnectionAsync(stoppingToken);
+                await using var conn = new NpgsqlConnection(connectionString);
+                await conn.OpenAsync(stoppingToken);
                 conn.Notification += (_, e) => feed.Publish(e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {LiveFeed.Channel}", conn))
                 {

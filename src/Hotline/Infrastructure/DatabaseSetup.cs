@@ -7,24 +7,53 @@ public static class DatabaseSetup
 {
     public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Hotline");
+        var connectionString = ConnectionString(builder.Configuration);
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        builder.Services.AddSingleton(_ => CreateDataSource(connectionString, "hotline"));
+        return builder;
+    }
+
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Hotline");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new InvalidOperationException(
                 "ConnectionStrings:Hotline is not set. Set ConnectionStrings__Hotline, or start the hotline with ops/run.sh, which starts a private PostgreSQL.");
         }
 
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "hotline" };
+        return connectionString;
+    }
+
+    // The app's pool and Hangfire's are built alike; a connection string that says otherwise wins in both.
+    public static NpgsqlDataSource CreateDataSource(string connectionString, string name)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
+        var settings = builder.ConnectionStringBuilder;
         // Every webhook runs the same few statements; preparing them spares PostgreSQL re-planning each one
-        // (measured: about a third of its CPU per webhook). A connection string that says otherwise wins.
+        // (measured: about a third of its CPU per webhook).
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
         {
-            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
-            dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            settings.MaxAutoPrepare = 64;
+            settings.AutoPrepareMinUsages = 2;
         }
 
-        builder.Services.AddSingleton(_ => dataSource.Build());
-        return builder;
+        // A pooled connection is otherwise reset with seven statements each time it is taken (RESET ALL, DISCARD
+        // SEQUENCES, ...), parsed afresh every time. Nothing here leaves session state behind: transactions end
+        // before a connection goes back, advisory locks are taken per transaction or released in a finally, and the
+        // live board's LISTEN has a connection of its own outside the pool (LiveListener).
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            settings.NoResetOnClose = true;
+        }
+
+        // PostgreSQL compiles a query to machine code once its estimated cost passes jit_above_cost, which the call
+        // log's queries over months of calls do; the compiling takes longer than the query it is meant to speed up.
+        if (string.IsNullOrEmpty(settings.Options))
+        {
+            settings.Options = "-c jit=off";
+        }
+
+        return builder.Build();
     }
 }

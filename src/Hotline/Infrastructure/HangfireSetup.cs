@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Npgsql;
 
 namespace Hotline.Infrastructure;
 
@@ -39,13 +41,16 @@ public static class HangfireSetup
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Jobs").Get<JobOptions>() ?? new JobOptions();
-        var connectionString = builder.Configuration.GetConnectionString("Hotline")!;
+        // Hangfire's pool is its own, so its polling never waits for a webhook's connection or the other way round,
+        // but it is built like the app's: its statements prepared, its connections not reset on every checkout.
+        var connections = new HangfireConnections(DatabaseSetup.CreateDataSource(DatabaseSetup.ConnectionString(builder.Configuration), "hangfire"));
+        builder.Services.AddSingleton(_ => connections);
         builder.Services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
             .UsePostgreSqlStorage(
-                storage => storage.UseNpgsqlConnection(connectionString),
+                storage => storage.UseConnectionFactory(connections),
                 new PostgreSqlStorageOptions
                 {
                     SchemaName = "hangfire",
@@ -76,4 +81,12 @@ public static class HangfireSetup
 
         return builder;
     }
+}
+
+// Hangfire opens and closes the connections it is given; disposing the data source at shutdown closes the pool.
+public sealed class HangfireConnections(NpgsqlDataSource dataSource) : IConnectionFactory, IAsyncDisposable
+{
+    public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 }
