@@ -38,7 +38,8 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
             return;
         }
 
-        if (await store.AttemptForCallAsync(step.Conn, step.Tx, step.Call.Id) is { } attempt)
+        // Only a call we placed can be a callback's attempt; an inbound call is spared the look-up.
+        if (step.Call.Direction != "inbound" && await store.AttemptForCallAsync(step.Conn, step.Tx, step.Call.Id) is { } attempt)
         {
             await EndAttemptAsync(step, attempt, call);
             return;
@@ -157,7 +158,7 @@ public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outco
             return;
         }
 
-        await step.RecordAsync(opened.Merged ? "callback_merged" : "callback_opened", $"callback {opened.Callback.Id} ({source})");
+        step.Note(opened.Merged ? "callback_merged" : "callback_opened", $"callback {opened.Callback.Id} ({source})");
         var id = opened.Callback.Id;
         var due = opened.Callback.DueAt;
         step.AfterCommit(() => dialer.ScheduleJob(id, due));
