@@ -142,10 +142,12 @@ psql_bench() { "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg
 if $sql_stats; then
   # Only a server start loads it; ALTER SYSTEM outlives the restart whoever writes the config files.
   "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres \
-    -c "alter system set shared_preload_libraries = 'pg_stat_statements'" \
-    -c "alter system set pg_stat_statements.track_planning = on"
+    -c "alter system set shared_preload_libraries = 'pg_stat_statements'"
   pg_cluster_stop "$pg_data"
   pg_cluster_start "$pg_data" "$pg_port"
+  # Known only once the library is loaded; planning is counted too, to see what preparing saves.
+  "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres \
+    -c "alter system set pg_stat_statements.track_planning = on" -c "select pg_reload_conf()"
 fi
 pg_ensure_db "$pg_port" hotline
 connection="$(pg_conn_string "$pg_port" hotline)${HOTLINE_BENCH_DB_OPTIONS:+;$HOTLINE_BENCH_DB_OPTIONS}"
