@@ -7,26 +7,66 @@ namespace Hotline.Sandbox.Queues;
 // operator leg's <Dial><Queue> meet here.
 public sealed class CallQueues(SandboxClock clock)
 {
+    // Twilio's sizes: a queue that <Enqueue> creates holds 100 callers, one created through the REST API 1000 unless
+    // told otherwise, and none more than 5000.
+    public const int ImplicitMaxSize = 100;
+    public const int DefaultMaxSize = 1000;
+    public const int LargestMaxSize = 5000;
+
     private readonly ConcurrentDictionary<(string Account, string Name), CallQueue> queues = new();
 
+    // The queue <Enqueue> and <Dial><Queue> use, created on first use as Twilio does.
     public CallQueue Get(string accountSid, string name) =>
-        queues.GetOrAdd((accountSid, name), key => new CallQueue(key.Name, clock));
+        queues.GetOrAdd((accountSid, name), key => new CallQueue(key.Name, ImplicitMaxSize, clock));
+
+    // The REST API's create: null when the account already has a queue of that name (names identify queues in TwiML).
+    public CallQueue? Create(string accountSid, string name, int maxSize)
+    {
+        var queue = new CallQueue(name, maxSize, clock);
+        return queues.TryAdd((accountSid, name), queue) ? queue : null;
+    }
+
+    public CallQueue? Find(string accountSid, string sid) =>
+        queues.FirstOrDefault(q => q.Key.Account == accountSid && q.Value.Sid == sid).Value;
 
     public IReadOnlyList<CallQueue> All() => queues.Values.OrderBy(q => q.Name, StringComparer.Ordinal).ToList();
+
+    public IReadOnlyList<CallQueue> All(string accountSid) =>
+        queues.Where(q => q.Key.Account == accountSid).Select(q => q.Value).OrderBy(q => q.Order).ToList();
 
     public void Reset() => queues.Clear();
 }
 
-public sealed class CallQueue(string name, SandboxClock clock)
+public sealed class CallQueue(string name, int maxSize, SandboxClock clock)
 {
     private readonly Lock gate = new();
     private readonly List<QueueMember> members = [];
     private TimeSpan totalWait;
     private int departed;
+    private static long created;
+    private int maxSize = maxSize;
     private TaskCompletionSource arrived = NewSignal();
 
     public string Name { get; } = name;
     public string Sid { get; } = Hotline.Sandbox.Sid.New("QU");
+    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    // Twilio lists queues oldest first; the clock alone may not tell two queues apart.
+    internal long Order { get; } = Interlocked.Increment(ref created);
+    public DateTimeOffset UpdatedAt { get; private set; } = DateTimeOffset.UtcNow;
+
+    // Callers beyond it get QueueResult=queue-full. Lowering it sends nobody away who is already waiting.
+    public int MaxSize
+    {
+        get { lock (gate) return maxSize; }
+        set
+        {
+            lock (gate)
+            {
+                maxSize = value;
+                UpdatedAt = DateTimeOffset.UtcNow;
+            }
+        }
+    }
 
     public int Size
     {
@@ -43,7 +83,7 @@ public sealed class CallQueue(string name, SandboxClock clock)
         get { lock (gate) return departed == 0 ? TimeSpan.Zero : totalWait / departed; }
     }
 
-    internal QueueMember? TryAdd(CallSession call, int maxSize)
+    internal QueueMember? TryAdd(CallSession call)
     {
         lock (gate)
         {

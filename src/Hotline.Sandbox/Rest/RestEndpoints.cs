@@ -16,6 +16,10 @@ public static partial class RestEndpoints
         api.MapPost("/Messages.json", CreateMessage);
         api.MapGet("/Messages/{messageSid}.json", FetchMessage);
         api.MapGet("/Recordings/{recordingSid}/Transcriptions.json", ReadTranscriptions);
+        api.MapGet("/Queues.json", ReadQueues);
+        api.MapPost("/Queues.json", CreateQueue);
+        api.MapGet("/Queues/{queueSid}.json", FetchQueue);
+        api.MapPost("/Queues/{queueSid}.json", UpdateQueue);
 
         // Twilio serves recording media without credentials unless an account enforces them.
         account.MapGet("/Recordings/{recording}", GetRecording);

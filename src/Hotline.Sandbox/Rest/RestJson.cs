@@ -41,6 +41,23 @@ internal static class RestJson
         IReadOnlyList<TranscriptionJson> Transcriptions, int Start, int End, string FirstPageUri, string? NextPageUri, int Page,
         int PageSize, string? PreviousPageUri, string Uri);
 
+    public sealed record QueueJson(
+        string Sid, string AccountSid, string FriendlyName, int MaxSize, int CurrentSize, int AverageWaitTime,
+        string DateCreated, string DateUpdated, string Uri, Dictionary<string, string> SubresourceUris);
+
+    public sealed record QueuePage(
+        IReadOnlyList<QueueJson> Queues, int Start, int End, string FirstPageUri, string? NextPageUri, int Page,
+        int PageSize, string? PreviousPageUri, string Uri);
+
+    public static QueueJson Queue(Queues.CallQueue queue, string accountSid)
+    {
+        var uri = $"/2010-04-01/Accounts/{accountSid}/Queues/{queue.Sid}";
+        return new QueueJson(
+            queue.Sid, accountSid, queue.Name, queue.MaxSize, queue.Size, (int)queue.AverageWait.TotalSeconds,
+            CallStatusReporter.Rfc1123(queue.CreatedAt), CallStatusReporter.Rfc1123(queue.UpdatedAt), uri + ".json",
+            new() { ["members"] = uri + "/Members.json" });
+    }
+
     public static TranscriptionJson Transcription(Recordings.Transcription t, string accountSid)
     {
         var created = CallStatusReporter.Rfc1123(t.CreatedAt);

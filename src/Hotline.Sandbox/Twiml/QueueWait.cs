@@ -4,7 +4,7 @@ using Hotline.Sandbox.Queues;
 namespace Hotline.Sandbox.Twiml;
 
 // The context of a wait document: the Enqueue parameters Twilio adds to every wait URL request.
-internal sealed class QueueWait(QueueMember member, int maxSize, SandboxClock clock)
+internal sealed class QueueWait(QueueMember member, SandboxClock clock)
 {
     public QueueMember Member { get; } = member;
     public CancellationToken Token => Member.Wait.Token;
@@ -17,7 +17,7 @@ internal sealed class QueueWait(QueueMember member, int maxSize, SandboxClock cl
         yield return new("QueueTime", Int((int)(clock.Now - Member.EnqueuedAt).TotalSeconds));
         yield return new("AvgQueueTime", Int((int)queue.AverageWait.TotalSeconds));
         yield return new("CurrentQueueSize", Int(queue.Size));
-        yield return new("MaxQueueSize", Int(maxSize));
+        yield return new("MaxQueueSize", Int(queue.MaxSize));
     }
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);

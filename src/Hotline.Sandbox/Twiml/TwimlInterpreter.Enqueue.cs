@@ -11,20 +11,20 @@ internal sealed partial class TwimlInterpreter
     private async Task<Flow> EnqueueAsync(CallSession call, XElement verb, Uri documentUrl, CancellationToken ct)
     {
         var name = verb.Value.Trim();
-        var maxSize = Math.Clamp(AttrInt(verb, "maxQueueSize") ?? 100, 1, 5000);
         var action = Url(verb, "action", documentUrl);
         var method = Method(verb);
         var queue = sandbox.Queues.Get(call.AccountSid, name);
 
-        var member = queue.TryAdd(call, maxSize);
+        // The size is the queue's own (100 when <Enqueue> created it, else what the REST API set), as at Twilio.
+        var member = queue.TryAdd(call);
         if (member is null)
         {
-            call.Step("queue", $"{name} is full");
+            call.Step("queue", $"{name} is full ({queue.MaxSize})");
             return Finish(action, method, [P("QueueResult", "queue-full"), P("QueueSid", queue.Sid), P("QueueTime", 0)]);
         }
 
         call.Step("queue", $"entered {name} at position {queue.PositionOf(member)}");
-        var wait = new QueueWait(member, maxSize, Clock);
+        var wait = new QueueWait(member, Clock);
         var flow = await WaitInQueueAsync(call, verb, documentUrl, wait, ct);
 
         // Whoever wins the race decides: a caller taken by a Dial is bridged even if their wait document just ended.

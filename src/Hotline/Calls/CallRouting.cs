@@ -1,3 +1,4 @@
+using Hotline.Infrastructure;
 using Hotline.Needs;
 using Microsoft.Extensions.Options;
 using Twilio.TwiML;
@@ -6,7 +7,7 @@ namespace Hotline.Calls;
 
 // Where a caller goes once we know (or gave up asking) what they need: a person when one is on duty, urgent
 // callers ahead of the rest; otherwise voicemail, which always works.
-public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses twiml, IOptions<IvrOptions> ivr)
+public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses twiml, IOptions<IvrOptions> ivr, ILogger<CallRouting> logger)
 {
     public const string UrgentQueue = "urgent";
     public const string GeneralQueue = "general";
@@ -21,6 +22,21 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
 
         step.Note("enqueued", queue, $"enqueued:{step.Call.CallSid}");
         return twiml.Enqueue(LanguageOf(step), queue, need?.Reference);
+    }
+
+    // Twilio turned the caller away (QueueResult=queue-full): they are offered voicemail like anyone who could not wait,
+    // but operators must hear of it, as a queue that fills up sends every further caller there. Logged once the step
+    // commits, so a webhook Twilio retries is not counted twice.
+    public void QueueFull(VoiceStep step)
+    {
+        var queue = step.Call.QueueName ?? "unknown";
+        var size = ivr.Value.QueueMaxSize;
+        var caller = Phones.Mask(step.Call.FromPhone);
+        step.AfterCommit(() => logger.LogWarning(
+            "Queue {Queue} was full at Twilio: caller {Caller} ({CallSid}) went to voicemail instead of waiting. Ivr:QueueMaxSize " +
+            "is {Size} (Twilio allows up to 5000); a queue still at Twilio's default of 100 means it could not be resized " +
+            "(see the QueueProvisioner's warnings)",
+            queue, caller, step.Call.CallSid, size));
     }
 
     public async Task<TwiML> ToVoicemailAsync(VoiceStep step, bool waitedTooLong, bool nobodyOnDuty = false)

@@ -27,6 +27,11 @@ public sealed class IvrOptions
     [Range(10, 120)]
     public int VoicemailMaxSeconds { get; set; } = 120;
 
+    // Callers each of our Twilio queues holds (Telephony/QueueProvisioner sets it); a caller beyond it is sent to
+    // voicemail. Twilio's own default for a queue that <Enqueue> creates is 100, its ceiling 5000.
+    [Range(1, 5000)]
+    public int QueueMaxSize { get; set; } = 1000;
+
     public Dictionary<string, LanguagePrompts> Languages { get; set; } = [];
 
     public LanguagePrompts For(string? language) =>

@@ -116,7 +116,12 @@ public static class VoiceEndpoints
             var waited = step.Form.Int("QueueTime");
             // Twilio may report the queue result after the call's final status; the outcome must follow it.
             await calls.LeftQueueThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
-            step.Note("queue_left", $"{result} after {waited}s", $"queue_left:{step.Call.CallSid}");
+            step.Note("queue_left", result == "queue-full" ? $"queue-full: the {step.Call.QueueName} queue was full" : $"{result} after {waited}s",
+                $"queue_left:{step.Call.CallSid}");
+            if (result == "queue-full")
+            {
+                routing.QueueFull(step);
+            }
             // A caller who hung up may be reported over before this action arrives; what the queue did decides their callback.
             await callbacks.CallEndedAsync(step);
 

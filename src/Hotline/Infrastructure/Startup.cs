@@ -122,6 +122,7 @@ public static class Startup
         services.AddSingleton<TwilioGateway>();
         services.AddSingleton<OutboxSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxSweeper>());
+        services.AddHostedService<QueueProvisioner>();
         services.AddSingleton<TwilioSignatureFilter>();
         services.AddSingleton<WebhookJournal>();
         services.AddSingleton<DatabaseHealth>();

@@ -100,6 +100,17 @@ public sealed class TwilioGateway : IDisposable
             }
         }, ct);
 
+    // The account's call queues, by which Twilio means every queue an <Enqueue> ever named as well as those made here.
+    public Task<IReadOnlyList<QueueResource>> ListQueuesAsync(CancellationToken ct) =>
+        WithRetriesAsync("queue list", "", async () =>
+            (IReadOnlyList<QueueResource>)(await QueueResource.ReadAsync(client: client)).ToList(), ct);
+
+    public Task<QueueResource> CreateQueueAsync(string name, int maxSize, CancellationToken ct) =>
+        WithRetriesAsync("queue create", "", () => QueueResource.CreateAsync(friendlyName: name, maxSize: maxSize, client: client), ct);
+
+    public Task<QueueResource> ResizeQueueAsync(string queueSid, int maxSize, CancellationToken ct) =>
+        WithRetriesAsync("queue resize", "", () => QueueResource.UpdateAsync(pathSid: queueSid, maxSize: maxSize, client: client), ct);
+
     // The recording's audio, fetched with our credentials so that staff never need a public Twilio URL. The address is
     // built from the RecordingSid, never taken from a webhook, so it can only ever reach Twilio's recordings.
     public async Task<HttpResponseMessage> FetchRecordingAsync(string recordingSid, CancellationToken ct)
