@@ -6,7 +6,8 @@
 #   ops/bench.sh all                 every suite below in turn, with its defaults
 #   ops/bench.sh [webhooks] [--seconds N] [--concurrency N] [--rate N] [--warmup N] [--sql-stats]
 #                    the app (Release, constant-TwiML endpoint on, one operator on duty) under tests/Hotline.Benchmarks,
-#                    and PostgreSQL's own single-row insert rate on the same cluster (pgbench), as ratios
+#                    which also hosts the Twilio sandbox the app sends its SMS to (Twilio__ApiBaseUrl), and PostgreSQL's
+#                    own single-row insert rate on the same cluster (pgbench), as ratios
 #   ops/bench.sh callbacks [iterations] [open callbacks]   (tests/Hotline.Benchmarks.Callbacks, no app: next due and
 #                    duplicate merge with 10,000 open callbacks)
 #   ops/bench.sh escalations [args]  escalation lateness with 1,000 and 10,000 deadlines (ops/bench-escalations.sh)
@@ -155,13 +156,20 @@ connection="$(pg_conn_string "$pg_port" hotline)${HOTLINE_BENCH_DB_OPTIONS:+;$HO
 # From its output folder, like a published app: the content root, where appsettings.json is, is the working directory.
 app_port=$(pg_free_port)
 app_url=http://127.0.0.1:$app_port
-# A fresh token per run; both the app and the load generator read it from the environment.
+# The app's Twilio: the sandbox, which the load generator hosts on this port when it starts, before its first
+# webhook (nothing the app does before that sends an SMS).
+sandbox_port=$(pg_free_port)
+while [[ $sandbox_port == "$app_port" ]]; do sandbox_port=$(pg_free_port); done
+sandbox_url=http://127.0.0.1:$sandbox_port
+# A fresh token per run; the app, the load generator and its sandbox read these three from the environment.
 Twilio__AuthToken=$(openssl rand -hex 16)
-export Twilio__AuthToken
+Twilio__AccountSid=AC$(openssl rand -hex 16)
+export Twilio__AuthToken Twilio__AccountSid
 export Twilio__PhoneNumber=+8621000000000
-log "starting the app on $app_url (PostgreSQL on port $pg_port)"
+log "starting the app on $app_url (PostgreSQL on port $pg_port, Twilio sandbox to come on $sandbox_url)"
 ConnectionStrings__Hotline=$connection \
 Twilio__PublicBaseUrl=$app_url \
+Twilio__ApiBaseUrl=$sandbox_url \
 Hotline__BenchmarkEndpoints=true \
 Hotline__DataDirectory=$work/app \
 Logging__LogLevel__Default=Warning \
@@ -191,7 +199,7 @@ bench_args+=(--pgbench-inserts "$inserts")
 if $sql_stats; then bench_args+=(--sql-stats "$connection"); fi
 status=0
 dotnet tests/Hotline.Benchmarks/bin/Release/net10.0/Hotline.Benchmarks.dll webhooks \
-  --url "$app_url" --app-pid "$app_pid" --postgres-pid "$(head -n 1 "$pg_data/postmaster.pid")" \
+  --url "$app_url" --sandbox-url "$sandbox_url" --app-pid "$app_pid" --postgres-pid "$(head -n 1 "$pg_data/postmaster.pid")" \
   "${bench_args[@]}" || status=$?
 
 if ((status != 0)); then

@@ -1,13 +1,18 @@
 using System.Globalization;
+using Hotline.Sandbox.Rest;
 
 namespace Hotline.Benchmarks;
 
-// Everything one run needs. The auth token comes from the environment under the app's own key, so it never
-// shows in a process listing; ops/bench.sh sets it for both.
+// Everything one run needs. The auth token, account SID and hotline number come from the environment under the app's
+// own keys (the token then never shows in a process listing); ops/bench.sh sets them for both. SandboxUrl is where
+// the Twilio sandbox this program hosts listens: the app's Twilio:ApiBaseUrl.
 public sealed record BenchOptions(
     Uri Target,
     string PublicBaseUrl,
     string AuthToken,
+    string AccountSid,
+    string HotlineNumber,
+    Uri SandboxUrl,
     int Seconds,
     int WarmupSeconds,
     int Concurrency,
@@ -19,11 +24,13 @@ public sealed record BenchOptions(
     double? PgbenchInsertsPerSecond = null)
 {
     public const string Usage = """
-        usage: Hotline.Benchmarks webhooks --url URL [--public-url URL] [--seconds N] [--warmup N]
+        usage: Hotline.Benchmarks webhooks --url URL --sandbox-url URL [--public-url URL] [--seconds N] [--warmup N]
                                            [--concurrency N] [--rate N] [--max-requests N]
                                            [--sql-stats CONNECTION_STRING] [--app-pid PID] [--postgres-pid PID]
                                            [--pgbench-inserts N]
-          Twilio__AuthToken must hold the app's auth token; HOTLINE_BENCH_COMMAND, when set, is named in the
+          Twilio__AuthToken, Twilio__AccountSid and Twilio__PhoneNumber must hold the app's own. The program hosts the
+          Twilio sandbox on --sandbox-url (a loopback address with a port; the app's Twilio__ApiBaseUrl), which accepts
+          the app's SMS and sends their status callbacks to the app. HOTLINE_BENCH_COMMAND, when set, is named in the
           report as the command that produced it. --pgbench-inserts is PostgreSQL's own single-row insert rate
           (pgbench, measured by ops/bench.sh on the same cluster), reported as a ratio. Normally started by ops/bench.sh.
         """;
@@ -36,7 +43,7 @@ public sealed record BenchOptions(
             rest.Dequeue();
         }
 
-        string? url = null, publicUrl = null, sqlStats = null;
+        string? url = null, publicUrl = null, sandboxUrl = null, sqlStats = null;
         int seconds = 20, warmup = 5, concurrency = 16, rate = 200, maxRequests = 2_000_000;
         int? appPid = null, postgresPid = null;
         double? pgbench = null;
@@ -51,6 +58,7 @@ public sealed record BenchOptions(
             {
                 case "--url": url = Value(); break;
                 case "--public-url": publicUrl = Value(); break;
+                case "--sandbox-url": sandboxUrl = Value(); break;
                 case "--seconds": seconds = Positive(); break;
                 case "--warmup": warmup = Positive(); break;
                 case "--concurrency": concurrency = Positive(); break;
@@ -79,12 +87,23 @@ public sealed record BenchOptions(
             throw new ArgumentException($"--url must be a loopback address; {target.Host} is not.");
         }
 
-        var token = Environment.GetEnvironmentVariable("Twilio__AuthToken");
-        if (string.IsNullOrEmpty(token))
+        if (sandboxUrl is null || !Uri.TryCreate(sandboxUrl, UriKind.Absolute, out var sandbox) || !sandbox.IsLoopback
+            || sandbox.Scheme != Uri.UriSchemeHttp || sandbox.IsDefaultPort)
         {
-            throw new ArgumentException("Twilio__AuthToken is not set: requests could not be signed.");
+            throw new ArgumentException("--sandbox-url must be the loopback address the Twilio sandbox listens on, with its port " +
+                "(the app's Twilio__ApiBaseUrl), e.g. http://127.0.0.1:5090.");
         }
 
-        return new BenchOptions(target, (publicUrl ?? url).TrimEnd('/'), token, seconds, warmup, concurrency, rate, maxRequests, sqlStats, appPid, postgresPid, pgbench);
+        string FromEnvironment(string key, string why) =>
+            Environment.GetEnvironmentVariable(key) is { Length: > 0 } value ? value : throw new ArgumentException($"{key} is not set: {why}.");
+        var token = FromEnvironment("Twilio__AuthToken", "requests could not be signed");
+        var accountSid = FromEnvironment("Twilio__AccountSid", "the sandbox would refuse the app's SMS");
+        var hotline = FromEnvironment("Twilio__PhoneNumber", "calls need the hotline's number as their To");
+        if (!RestEndpoints.IsPhoneNumber(hotline))
+        {
+            throw new ArgumentException($"Twilio__PhoneNumber must be an E.164 number the sandbox takes as a From (+ and 7 to 15 digits); {hotline} is not.");
+        }
+
+        return new BenchOptions(target, (publicUrl ?? url).TrimEnd('/'), token, accountSid, hotline, sandbox, seconds, warmup, concurrency, rate, maxRequests, sqlStats, appPid, postgresPid, pgbench);
     }
 }

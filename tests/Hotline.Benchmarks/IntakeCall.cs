@@ -4,23 +4,24 @@ using System.Security.Cryptography;
 namespace Hotline.Benchmarks;
 
 // One webhook as Twilio would send it, and a piece of TwiML the answer must contain: a 200 with the wrong TwiML
-// (a caller sent to voicemail when we meant to queue them) is a failure, not a data point.
-public sealed record WebhookStep(string Name, string PathAndQuery, KeyValuePair<string, string>[] Form, string Expect);
+// (a caller sent to voicemail when we meant to queue them) is a failure, not a data point. SmsTo: the number the app
+// owes an SMS once this step has been answered.
+public sealed record WebhookStep(string Name, string PathAndQuery, KeyValuePair<string, string>[] Form, string Expect, string? SmsTo = null);
 
 // The webhooks of one inbound call, in Twilio's order. Every call has its own CallSid and caller number; half
 // hang up in the queue, half leave it for voicemail, so both the queue and the voicemail handlers are measured.
+// hotline is the app's own number (Twilio:PhoneNumber), the To of every call.
 public static class IntakeCall
 {
     public const string Constant = "/twilio/bench/constant";
 
     static readonly string AccountSid = "AC" + Hex(16);
     static readonly string RunPrefix = Hex(4);
-    const string Hotline = "+862112345678";
 
     public static WebhookStep ConstantStep() =>
         new("constant", Constant, [new("CallSid", "CA" + Hex(16)), new("AccountSid", AccountSid)], "<Response");
 
-    public static WebhookStep[] Create(long n)
+    public static WebhookStep[] Create(long n, string hotline)
     {
         var callSid = $"CA{RunPrefix}{n:x24}";
         // 138 plus eight digits: a valid mainland mobile number, unique within a run of up to 10^8 calls.
@@ -30,7 +31,7 @@ public static class IntakeCall
 
         KeyValuePair<string, string>[] Form(string callStatus, params (string Key, string Value)[] fields) =>
         [
-            new("CallSid", callSid), new("AccountSid", AccountSid), new("From", from), new("To", Hotline),
+            new("CallSid", callSid), new("AccountSid", AccountSid), new("From", from), new("To", hotline),
             new("Direction", "inbound"), new("CallStatus", callStatus), new("ApiVersion", "2010-04-01"),
             .. fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)),
         ];
@@ -49,7 +50,8 @@ public static class IntakeCall
             var recordingUrl = $"https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/Recordings/{recordingSid}";
             (string, string)[] recording = [("RecordingSid", recordingSid), ("RecordingUrl", recordingUrl), ("RecordingDuration", "37")];
             steps.Add(new("queue/done", "/twilio/voice/queue/done", Form("in-progress", ("QueueResult", "leave"), ("QueueTime", "45")), "<Record"));
-            steps.Add(new("voicemail/recorded", "/twilio/voice/voicemail/recorded", Form("in-progress", [.. recording, ("Digits", "#")]), "<Hangup"));
+            // The caller hears their reference code, and the app texts it to them (Voicemails/ReferenceSms.cs).
+            steps.Add(new("voicemail/recorded", "/twilio/voice/voicemail/recorded", Form("in-progress", [.. recording, ("Digits", "#")]), "<Hangup", SmsTo: from));
             steps.Add(new("voicemail/recording-status", "/twilio/voice/voicemail/recording-status",
                 Form("completed", [.. recording, ("RecordingStatus", "completed")]), "<Response"));
             steps.Add(new("voicemail/transcription", "/twilio/voice/voicemail/transcription",

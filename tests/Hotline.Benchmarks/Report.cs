@@ -10,7 +10,8 @@ public static class Report
     public const double AimThroughput = 1000;
     public const double AimP99Ms = 20;
 
-    public static string Render(BenchOptions options, DateTime startedUtc, string loadAverage, CpuUse idle, RunResult constant, RunResult intake, RunResult open)
+    public static string Render(BenchOptions options, DateTime startedUtc, string loadAverage, CpuUse idle, RunResult constant, RunResult intake, RunResult open,
+        SmsTally sms, TimeSpan? drainedAfterIntake, TimeSpan? drainedAfterOpen)
     {
         var text = new StringBuilder();
         void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
@@ -31,6 +32,13 @@ public static class Report
         }
 
         text.AppendLine("- Intake sequence: half the calls hang up in the queue (6 webhooks), half leave it for voicemail (9 webhooks); every answer checked for status 200 and the expected TwiML.");
+        Line($"- Twilio: the project's sandbox (src/Hotline.Sandbox) in the load generator's process, on {sms.Twilio} (the app's Twilio:ApiBaseUrl). It accepts the app's SMS and reports each one sent, then delivered, to the app's status callback 1 s and 3 s later; its CPU is in the client figure.");
+        Line($"- SMS of the two intake runs: the sandbox accepted {sms.Accepted:N0}, {sms.Expected:N0} expected (a reference code per voicemail call){(sms.Duplicates > 0 ? $", **{sms.Duplicates:N0} of them duplicates**" : "")}, and sent {sms.Callbacks:N0} status callbacks to the app, {(sms.CallbacksFailed == 0 ? "all answered" : $"**{sms.CallbacksFailed:N0} failed**")}. The callbacks are webhooks too, but not counted as such; the app's and PostgreSQL's CPU for them, and for the SMS jobs, is in a run's figures as far as they happened during it. What was left drained before the next step: {Drained(drainedAfterIntake)} after the closed-loop run, {Drained(drainedAfterOpen)} after the open-loop run.");
+        if (sms.Other > 0 || sms.Refused > 0)
+        {
+            Line($"- Also: {sms.Other:N0} SMS to numbers no intake call owed (alerts, replies), and {sms.Refused:N0} SMS requests the sandbox refused, over the whole program.");
+        }
+
         text.AppendLine();
         // CPU per webhook holds up better than throughput on a machine that other work shares.
         text.AppendLine("| Run | Load | Webhooks | Failed | Webhooks/s | p50 ms | p99 ms | max ms | Busy cores | CPU ms per webhook: client / app / PostgreSQL |");
@@ -81,6 +89,8 @@ public static class Report
 
         return text.ToString();
     }
+
+    static string Drained(TimeSpan? took) => took is { } t ? $"{t.TotalSeconds:F1} s" : "**not within the time allowed**";
 
     static string Verdict(bool met) => met ? "**met**" : "**missed**";
 

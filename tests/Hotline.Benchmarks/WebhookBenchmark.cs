@@ -13,12 +13,21 @@ public sealed record RunResult(string Name, string Load, Latencies Latencies, do
 
 // The three runs of the webhook benchmark, against an app that ops/bench.sh has started:
 // the constant endpoint closed-loop (the framework's floor), the intake sequence closed-loop, and the intake
-// sequence open-loop at a fixed rate.
-public sealed class WebhookBenchmark(BenchOptions options, WebhookClient client, CpuMeter cpu)
+// sequence open-loop at a fixed rate. Each answered step after which the app owes a caller an SMS is noted with the
+// Twilio sandbox, which checks that it arrives.
+public sealed class WebhookBenchmark(BenchOptions options, WebhookClient client, CpuMeter cpu, BenchTwilio twilio)
 {
     long calls;
 
-    WebhookStep[] NextCall() => IntakeCall.Create(Interlocked.Increment(ref calls));
+    WebhookStep[] NextCall() => IntakeCall.Create(Interlocked.Increment(ref calls), options.HotlineNumber);
+
+    void NoteSms(WebhookStep step, WebhookAnswer answer)
+    {
+        if (answer.Ok && step.SmsTo is { } to)
+        {
+            twilio.Owe(to);
+        }
+    }
 
     // A benchmark that measures 403s is worse than none: one constant request and one whole call must come back
     // right before anything is timed.
@@ -28,6 +37,7 @@ public sealed class WebhookBenchmark(BenchOptions options, WebhookClient client,
         foreach (var step in steps)
         {
             var answer = await client.SendAsync(step, client.Prepare(step));
+            NoteSms(step, answer);
             if (!answer.Ok)
             {
                 throw new InvalidOperationException(
@@ -81,6 +91,7 @@ public sealed class WebhookBenchmark(BenchOptions options, WebhookClient client,
                     var started = Stopwatch.GetTimestamp();
                     var answer = await client.SendAsync(step, request);
                     mine.Add(step.Name, Stopwatch.GetTimestamp() - started, answer);
+                    NoteSms(step, answer);
                 }
             }
         })).ToArray();
@@ -113,6 +124,8 @@ public sealed class WebhookBenchmark(BenchOptions options, WebhookClient client,
             {
                 latencies.Add(step.Name, latency, answer);
             }
+
+            NoteSms(step, answer);
 
             if (next + 1 < steps.Length)
             {
