@@ -9,8 +9,11 @@ public static class Migrator
     // Any fixed number: it only has to be the same for every instance of the app.
     const long MigrationLockKey = 7_245_301;
 
-    public static IReadOnlyList<string> Run(string connectionString)
+    public static IReadOnlyList<string> Run(string pooledConnectionString)
     {
+        // A few connections once at start-up: unpooled, so none of them can be an idle one the server has since closed
+        // (a restarted or failed-over database), which would fail the start.
+        var connectionString = new NpgsqlConnectionStringBuilder(pooledConnectionString) { Pooling = false }.ConnectionString;
         EnsureDatabase.For.PostgresqlDatabase(connectionString, new DbUp.Engine.Output.NoOpUpgradeLog());
 
         // Two instances starting together must not both run the same script.
