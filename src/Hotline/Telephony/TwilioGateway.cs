@@ -45,7 +45,7 @@ public sealed class TwilioGateway : IDisposable
     public async Task<SentCall> PlaceCallAsync(string to, Uri twimlUrl, Uri statusCallback, CancellationToken ct, string? machineDetection = null)
     {
         using var lease = await callRate.AcquireAsync(1, ct);
-        var call = await WithRetriesAsync("call", to, () => CallResource.CreateAsync(
+        var call = await WithRetriesAsync("call", $"to {Phones.Mask(to)}", () => CallResource.CreateAsync(
             to: new PhoneNumber(to),
             from: new PhoneNumber(options.PhoneNumber),
             url: twimlUrl,
@@ -60,7 +60,7 @@ public sealed class TwilioGateway : IDisposable
 
     public async Task<SentMessage> SendSmsAsync(string to, string body, Uri statusCallback, CancellationToken ct)
     {
-        var message = await WithRetriesAsync("sms", to, () => MessageResource.CreateAsync(
+        var message = await WithRetriesAsync("sms", $"to {Phones.Mask(to)}", () => MessageResource.CreateAsync(
             to: new PhoneNumber(to),
             from: new PhoneNumber(options.PhoneNumber),
             body: body,
@@ -72,7 +72,7 @@ public sealed class TwilioGateway : IDisposable
     // A call as Twilio has it now (the reconciliation sweep's source for a status callback that never came); null when
     // Twilio does not know the CallSid.
     public Task<CallResource?> FetchCallAsync(string callSid, CancellationToken ct) =>
-        WithRetriesAsync("call fetch", "", async () =>
+        WithRetriesAsync("call fetch", callSid, async () =>
         {
             try
             {
@@ -87,7 +87,7 @@ public sealed class TwilioGateway : IDisposable
     // The transcriptions Twilio made of a recording (the sweep's source for a transcription callback that never came);
     // null when Twilio does not know the recording.
     public Task<IReadOnlyList<Twilio.Rest.Api.V2010.Account.Recording.TranscriptionResource>?> FetchTranscriptionsAsync(string recordingSid, CancellationToken ct) =>
-        WithRetriesAsync("transcription fetch", "", async () =>
+        WithRetriesAsync("transcription fetch", $"of {recordingSid}", async () =>
         {
             try
             {
@@ -102,14 +102,14 @@ public sealed class TwilioGateway : IDisposable
 
     // The account's call queues, by which Twilio means every queue an <Enqueue> ever named as well as those made here.
     public Task<IReadOnlyList<QueueResource>> ListQueuesAsync(CancellationToken ct) =>
-        WithRetriesAsync("queue list", "", async () =>
+        WithRetriesAsync("queue list", "of the account", async () =>
             (IReadOnlyList<QueueResource>)(await QueueResource.ReadAsync(client: client)).ToList(), ct);
 
     public Task<QueueResource> CreateQueueAsync(string name, int maxSize, CancellationToken ct) =>
-        WithRetriesAsync("queue create", "", () => QueueResource.CreateAsync(friendlyName: name, maxSize: maxSize, client: client), ct);
+        WithRetriesAsync("queue create", name, () => QueueResource.CreateAsync(friendlyName: name, maxSize: maxSize, client: client), ct);
 
     public Task<QueueResource> ResizeQueueAsync(string queueSid, int maxSize, CancellationToken ct) =>
-        WithRetriesAsync("queue resize", "", () => QueueResource.UpdateAsync(pathSid: queueSid, maxSize: maxSize, client: client), ct);
+        WithRetriesAsync("queue resize", $"{queueSid} to {maxSize}", () => QueueResource.UpdateAsync(pathSid: queueSid, maxSize: maxSize, client: client), ct);
 
     // The recording's audio, fetched with our credentials so that staff never need a public Twilio URL. The address is
     // built from the RecordingSid, never taken from a webhook, so it can only ever reach Twilio's recordings.
@@ -123,7 +123,8 @@ public sealed class TwilioGateway : IDisposable
     }
 
     // 429 and 5xx are Twilio telling us to come back later; anything else is a real refusal and surfaces at once.
-    async Task<T> WithRetriesAsync<T>(string what, string to, Func<Task<T>> send, CancellationToken ct)
+    // target says what the request was about in the log ("to +86138****5678", a SID); phone numbers come masked.
+    async Task<T> WithRetriesAsync<T>(string what, string target, Func<Task<T>> send, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -133,17 +134,17 @@ public sealed class TwilioGateway : IDisposable
             }
             catch (ApiException e) when (IsTransient(e.Status) && attempt < Backoff.Length)
             {
-                logger.LogWarning("Twilio answered {Status} to a {What} to {To}; retrying in {Delay}", e.Status, what, Phones.Mask(to), Backoff[attempt]);
+                logger.LogWarning("Twilio answered {Status} to a {What} {Target}; retrying in {Delay}", e.Status, what, target, Backoff[attempt]);
                 await Task.Delay(Backoff[attempt], ct);
             }
             catch (ApiException e)
             {
-                logger.LogError("Twilio refused a {What} to {To}: {Status} error {Code} {Message}", what, Phones.Mask(to), e.Status, e.Code, e.Message);
+                logger.LogError("Twilio refused a {What} {Target}: {Status} error {Code} {Message}", what, target, e.Status, e.Code, e.Message);
                 throw new TelephonyException(e.Code, e.Message, IsTransient(e.Status));
             }
             catch (Exception e) when (e is ApiConnectionException or System.Net.Http.HttpRequestException)
             {
-                logger.LogError("Could not reach Twilio for a {What} to {To}: {Message}", what, Phones.Mask(to), e.Message);
+                logger.LogError("Could not reach Twilio for a {What} {Target}: {Message}", what, target, e.Message);
                 throw new TelephonyException(null, e.Message, transient: true);
             }
         }
