@@ -1,14 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using Hangfire;
-using Hangfire.AspNetCore;
-using Hangfire.Logging;
 using Hotline.OperatorConsole;
 using Hotline.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Hotline.Tests.Resilience;
 
@@ -16,34 +9,15 @@ namespace Hotline.Tests.Resilience;
 // was done through the other, since only PostgreSQL (LISTEN/NOTIFY) connects them.
 public sealed class TwoInstancesTests(HotlineFixture fixture) : HotlineTest(fixture), IAsyncLifetime
 {
-    readonly string otherDataDirectory = Path.Combine(Path.GetTempPath(), "hotline-test-b-" + Guid.NewGuid().ToString("N")[..8]);
-    WebApplicationFactory<Program> other = null!;
-    // Hangfire's statics, which the second host's AddHangfire points at its own services (its log provider among
-    // them: once it is disposed, job creation on the fixture's host fails). Put back when it is gone.
-    readonly JobStorage storage = JobStorage.Current;
-    readonly JobActivator activator = JobActivator.Current;
+    SecondInstance other = null!;
 
     async Task IAsyncLifetime.InitializeAsync()
     {
         await Fixture.ResetAsync();
-        other = Fixture.Factory.WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Hotline:DataDirectory", otherDataDirectory);
-            // Hangfire keeps static state (one job server per test run); the board does not need one here, and the
-            // fixture's server runs whatever this instance enqueues, as the other instance's server would.
-            host.UseSetting("Jobs:RunServer", "false");
-        });
-        _ = other.Server;
+        other = SecondInstance.Start(Fixture);
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await other.DisposeAsync();
-        JobStorage.Current = storage;
-        JobActivator.Current = activator;
-        LogProvider.SetCurrentLogProvider(new AspNetCoreLogProvider(Fixture.Factory.Services.GetRequiredService<ILoggerFactory>()));
-        Directory.Delete(otherDataDirectory, recursive: true);
-    }
+    async Task IAsyncLifetime.DisposeAsync() => await other.DisposeAsync();
 
     [Fact]
     public async Task The_live_board_on_either_instance_shows_changes_made_through_the_other()
@@ -51,7 +25,7 @@ public sealed class TwoInstancesTests(HotlineFixture fixture) : HotlineTest(fixt
         await StaffLogin.AddStaffAsync(Fixture, "ana", "operator");
         await StaffLogin.AddStaffAsync(Fixture, "bo", "operator");
         var onA = await StaffLogin.LoggedInAsync(Fixture.Factory, "ana");
-        var onB = await StaffLogin.LoggedInAsync(other, "bo");
+        var onB = await StaffLogin.LoggedInAsync(other.Factory, "bo");
         using var streamA = await LiveAsync(onA);
         using var streamB = await LiveAsync(onB);
         // The logins' own notices may still be on their way: once a marker written now comes through, they are behind us.

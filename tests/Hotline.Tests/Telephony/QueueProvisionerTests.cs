@@ -2,17 +2,12 @@ extern alias sandbox;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Hangfire;
-using Hangfire.AspNetCore;
-using Hangfire.Logging;
 using Hotline.Calls;
 using Hotline.Telephony;
 using Hotline.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using sandbox::Hotline.Sandbox.Queues;
 
 namespace Hotline.Tests.Telephony;
@@ -102,34 +97,10 @@ public sealed class QueueProvisionerTests(HotlineFixture fixture) : HotlineTest(
         Assert.Equal(("GET", 200), (request.Method, request.Status));
     }
 
-    // A second app host on the fixture's database and sandbox, as another instance would start.
     async Task WithAnotherInstanceAsync((string Key, string Value) setting, Func<WebApplicationFactory<Program>, Task> test)
     {
-        var storage = JobStorage.Current;
-        var activator = JobActivator.Current;
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "hotline-test-q-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            await using var other = Fixture.Factory.WithWebHostBuilder(host =>
-            {
-                host.UseSetting("Hotline:DataDirectory", dataDirectory);
-                // Hangfire keeps static state: one job server per test run (see TwoInstancesTests).
-                host.UseSetting("Jobs:RunServer", "false");
-                host.UseSetting(setting.Key, setting.Value);
-            });
-            _ = other.Server;
-            await test(other);
-        }
-        finally
-        {
-            JobStorage.Current = storage;
-            JobActivator.Current = activator;
-            LogProvider.SetCurrentLogProvider(new AspNetCoreLogProvider(Fixture.Factory.Services.GetRequiredService<ILoggerFactory>()));
-            if (Directory.Exists(dataDirectory))
-            {
-                Directory.Delete(dataDirectory, recursive: true);
-            }
-        }
+        await using var other = SecondInstance.Start(Fixture, setting);
+        await test(other.Factory);
     }
 
     [Fact]
