@@ -70,10 +70,7 @@ public sealed class LiveListener(IConfiguration configuration, LiveFeed feed, IL
 {
     public const string Resync = "*";
 
-    readonly string connectionString = new NpgsqlConnectionStringBuilder(DatabaseSetup.ConnectionString(configuration))
-    {
-        Pooling = false,
-    }.ConnectionString;
+    readonly string connectionString = DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

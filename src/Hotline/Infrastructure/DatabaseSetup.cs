@@ -49,11 +49,17 @@ public static class DatabaseSetup
 
         // PostgreSQL compiles a query to machine code once its estimated cost passes jit_above_cost, which the call
         // log's queries over months of calls do; the compiling takes longer than the query it is meant to speed up.
-        if (string.IsNullOrEmpty(settings.Options))
+        if (settings.Options?.Contains("jit", StringComparison.OrdinalIgnoreCase) != true)
         {
-            settings.Options = "-c jit=off";
+            settings.Options = $"{settings.Options} -c jit=off".TrimStart();
         }
 
         return builder.Build();
     }
+
+    // For the few connections that must not come from a pool: the migrations at start-up (an idle pooled connection
+    // may be one the server has since closed) and the live board's LISTEN (it would outlive its listener on a pooled
+    // connection that is not reset).
+    public static string Unpooled(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
 }

@@ -13,7 +13,7 @@ public static class Migrator
     {
         // A few connections once at start-up: unpooled, so none of them can be an idle one the server has since closed
         // (a restarted or failed-over database), which would fail the start.
-        var connectionString = new NpgsqlConnectionStringBuilder(pooledConnectionString) { Pooling = false }.ConnectionString;
+        var connectionString = DatabaseSetup.Unpooled(pooledConnectionString);
         EnsureDatabase.For.PostgresqlDatabase(connectionString, new DbUp.Engine.Output.NoOpUpgradeLog());
 
         // Two instances starting together must not both run the same script.
