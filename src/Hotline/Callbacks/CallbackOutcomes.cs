@@ -99,13 +99,13 @@ public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer,
         var body = prompts.CallbackUnreachableSms
             .Replace("{reference}", callback.NeedReference ?? alert.Reference)
             .Replace("{hotline}", twilio.Value.PhoneNumber);
-        var smsId = await outbox.QueueSmsAsync(conn, tx,
+        await outbox.QueueSmsAsync(conn, tx,
             new OutboundSms(callback.Phone, body, "callback_unreachable", $"callback-unreachable:{callback.Id}", callback.NeedId ?? alert.Id),
             twilio.Value.PhoneNumber, now);
         await store.AddEventAsync(conn, tx, callback.Id, "unreachable", $"SMS queued, supervisor alerted through need {alert.Reference}", null, now);
         await AuditLog.WriteAsync(conn, tx, new AuditEntry("system", null, "callback", callback.Id, "unreachable",
             JsonSerializer.Serialize(new { callback.Attempts, callback.Failures, callback.LastResult, AlertNeed = alert.Reference }), now));
-        afterCommit(() => outbox.DispatchSms(smsId));
+        afterCommit(outbox.DispatchSms);
         logger.LogWarning("Callback {CallbackId} to {Phone} unreachable after {Attempts} attempts; supervisor alerted through need {Reference}",
             callback.Id, Phones.Mask(callback.Phone), callback.Attempts, alert.Reference);
     }

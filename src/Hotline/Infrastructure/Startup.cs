@@ -120,6 +120,8 @@ public static class Startup
         services.AddTransient<ApiBaseAddressHandler>();
         services.AddHttpClient(TwilioGateway.HttpClientName).AddHttpMessageHandler<ApiBaseAddressHandler>();
         services.AddSingleton<TwilioGateway>();
+        services.AddSingleton<SmsPump>();
+        services.AddHostedService(sp => sp.GetRequiredService<SmsPump>());
         services.AddSingleton<OutboxSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxSweeper>());
         services.AddHostedService<QueueProvisioner>();

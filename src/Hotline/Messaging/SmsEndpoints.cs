@@ -42,14 +42,16 @@ public static class SmsEndpoints
         var message = await messages.SaveInboundAsync(conn, tx, messageSid, from, to, body.Replace("\0", ""), now);
         if (await acks.TryHandleAsync(conn, tx, message.Id, from, message.Body, now) is { } ack)
         {
-            var ackReplyId = replayed
-                ? await outbox.QueueSmsAsync(conn, tx, new OutboundSms(from, ack.Text, "ack_reply", $"sms-reply:{messageSid}"), twilio.Value.PhoneNumber, now)
-                : (long?)null;
+            if (replayed)
+            {
+                await outbox.QueueSmsAsync(conn, tx, new OutboundSms(from, ack.Text, "ack_reply", $"sms-reply:{messageSid}"), twilio.Value.PhoneNumber, now);
+            }
+
             await tx.CommitAsync(ct);
             ack.AfterCommit();
-            if (ackReplyId is { } ackReply)
+            if (replayed)
             {
-                outbox.DispatchSms(ackReply);
+                outbox.DispatchSms();
                 return TwimlResult.Empty;
             }
 
@@ -62,14 +64,15 @@ public static class SmsEndpoints
         await messages.LinkNeedAsync(conn, tx, message.Id, need.Id);
         var reply = ivr.Value.For(resident?.Language).SmsReceived.Replace("{reference}", need.Reference);
         // Replayed after an outage, the TwiML answer reaches nobody: the reference goes out as an SMS of its own.
-        var replyId = replayed
-            ? await outbox.QueueSmsAsync(conn, tx, new OutboundSms(from, reply, "reference_code", $"sms-reply:{messageSid}", need.Id), twilio.Value.PhoneNumber, now)
-            : (long?)null;
-        await tx.CommitAsync(ct);
-
-        if (replyId is { } id)
+        if (replayed)
         {
-            outbox.DispatchSms(id);
+            await outbox.QueueSmsAsync(conn, tx, new OutboundSms(from, reply, "reference_code", $"sms-reply:{messageSid}", need.Id), twilio.Value.PhoneNumber, now);
+        }
+
+        await tx.CommitAsync(ct);
+        if (replayed)
+        {
+            outbox.DispatchSms();
             return TwimlResult.Empty;
         }
 

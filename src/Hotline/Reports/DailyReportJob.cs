@@ -49,7 +49,7 @@ public sealed class DailyReportJob(NpgsqlDataSource db, DailyReportStore store, 
             await tx.CommitAsync(ct);
         }
 
-        messages.ForEach(outbox.DispatchSms);
+        outbox.DispatchSms();
         logger.LogInformation("Daily report {Day}: {Received} calls, {Needs} needs; sent to {Supervisors} supervisors",
             day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), figures.Calls.Received, figures.Needs.Opened, messages.Count);
         return new DailyReport(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), now, figures);

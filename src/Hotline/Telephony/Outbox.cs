@@ -10,9 +10,10 @@ public sealed record OutboundSms(string To, string Body, string Purpose, string 
 public sealed record OutboundCall(string To, string TwimlPath, string Purpose, string DedupeKey, long? NeedId = null, string? MachineDetection = null);
 
 // Every SMS and call we send is first a row, written under a unique key in the transaction that decided to send it,
-// and only then handed to Twilio by a job. A retried job or a second instance finds the row and does not send again;
-// a crash between the two leaves a pending row that the sweeper hands on.
-public sealed class Outbox(IBackgroundJobClient jobs)
+// and only then handed to Twilio: an SMS by the SMS pump, a call by a job. A retried job or a second instance finds
+// the row and does not send again; a crash between the two leaves a pending row that the pump's poll or the sweeper
+// hands on.
+public sealed class Outbox(IBackgroundJobClient jobs, SmsPump pump)
 {
     public const string Pending = "pending";
     public const string Dispatching = "dispatching";
@@ -42,8 +43,8 @@ public sealed class Outbox(IBackgroundJobClient jobs)
     static async Task<long> InsertOrFindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string insert, string find, object args) =>
         await conn.ExecuteScalarAsync<long?>(insert, args, tx) ?? await conn.ExecuteScalarAsync<long>(find, args, tx);
 
-    // Call after the transaction that queued the row has committed.
-    public void DispatchSms(long messageId) => jobs.Enqueue<SmsDeliveryJob>(job => job.RunAsync(messageId, CancellationToken.None));
+    // Call after the transaction that queued messages has committed: the pump sends every due message, these with them.
+    public void DispatchSms() => pump.Wake();
 
     public void DispatchCall(long callId) => jobs.Enqueue<CallDeliveryJob>(job => job.RunAsync(callId, CancellationToken.None));
 }

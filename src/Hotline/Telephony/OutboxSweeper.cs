@@ -3,8 +3,9 @@ using Npgsql;
 
 namespace Hotline.Telephony;
 
-// Hands on whatever the normal path did not: rows queued by a transaction whose job was never enqueued (the process
-// died in between), and claims left behind by a worker that died mid-send. Several instances may sweep at once;
+// Hands on whatever the normal path did not: calls queued by a transaction whose job was never enqueued (the process
+// died in between), and claims of calls and messages left behind by a worker that died mid-send. (Pending messages
+// need no sweep: the SMS pump polls for them.) Several instances may sweep at once;
 // the claim in OutboxDelivery keeps that harmless.
 public sealed class OutboxSweeper(NpgsqlDataSource db, Outbox outbox, ILogger<OutboxSweeper> logger) : BackgroundService
 {
@@ -32,7 +33,11 @@ public sealed class OutboxSweeper(NpgsqlDataSource db, Outbox outbox, ILogger<Ou
         await using var conn = await db.OpenConnectionAsync(ct);
         var messages = (await conn.QueryAsync<long>(OutboxTable.Messages.RependStragglers)).AsList();
         var calls = (await conn.QueryAsync<long>(OutboxTable.Calls.RependStragglers)).AsList();
-        messages.ForEach(outbox.DispatchSms);
+        if (messages.Count > 0)
+        {
+            outbox.DispatchSms();
+        }
+
         calls.ForEach(outbox.DispatchCall);
         if (messages.Count > 0 || calls.Count > 0)
         {

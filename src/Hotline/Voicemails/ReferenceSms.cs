@@ -17,8 +17,8 @@ public sealed class ReferenceSms(Outbox outbox, Phones phones, IOptions<IvrOptio
         }
 
         var body = ivr.Value.For(language).VoicemailSms.Replace("{reference}", reference);
-        var messageId = await outbox.QueueSmsAsync(step.Conn, step.Tx,
+        await outbox.QueueSmsAsync(step.Conn, step.Tx,
             new OutboundSms(to, body, "reference_code", $"reference-sms:{needId}", needId), twilio.Value.PhoneNumber, step.Now);
-        step.AfterCommit(() => outbox.DispatchSms(messageId));
+        step.AfterCommit(outbox.DispatchSms);
     }
 }

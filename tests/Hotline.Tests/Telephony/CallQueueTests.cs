@@ -5,8 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Tests.Telephony;
 
-// A call job waits for its turn at Twilio's calls-per-second inside its worker. If call jobs shared workers with alert
-// SMS, a burst of callbacks would hold every worker and an urgent alert would wait behind it.
+// A call job waits for its turn at Twilio's calls-per-second inside its worker. If call jobs shared workers with the
+// alert jobs (escalation checks; SMS before the SMS pump), a burst of callbacks would hold every worker and an urgent
+// alert would wait behind it.
 public sealed class CallQueueTests(HotlineFixture fixture) : HotlineTest(fixture)
 {
     [Fact]

@@ -17,7 +17,7 @@ public sealed class GatewayTests(HotlineFixture fixture) : HotlineTest(fixture)
     {
         await using var conn = await Db.OpenConnectionAsync();
         var id = await Outbox.QueueSmsAsync(conn, null, new OutboundSms(to, body, "test", key), HotlineFixture.HotlineNumber, DateTime.UtcNow);
-        Outbox.DispatchSms(id);
+        Outbox.DispatchSms();
         return id;
     }
 
@@ -43,7 +43,7 @@ public sealed class GatewayTests(HotlineFixture fixture) : HotlineTest(fixture)
     {
         var first = await SendSmsAsync("+8613800000102", "once", "same-key");
         var second = await SendSmsAsync("+8613800000102", "once", "same-key");
-        Outbox.DispatchSms(first);
+        Outbox.DispatchSms();
 
         await Eventually.WaitForAsync(() => MessageAsync(first), m => m.Status == "delivered");
         await Task.Delay(500);
