@@ -13,10 +13,11 @@ using Npgsql;
 namespace Hotline.Benchmarks.Jobs;
 
 // Hangfire throughput for the app's own jobs: the whole app in-process with its real Hangfire server on PostgreSQL
-// (HangfireSetup as shipped: 20 workers, 100 ms queue polling, no long polling) and a local Twilio stand-in.
+// (HangfireSetup as shipped: 5 workers, 100 ms queue polling, no long polling) and a local Twilio stand-in.
 // Enqueues N jobs of a kind as fast as one thread can, and times first enqueue to last success:
 //   no-op        an empty job: Hangfire's own cost per job with this storage and configuration
-//   alert SMS    SmsDeliveryJob (alerts queue) for N pending outbound SMS: claim the row, POST to "Twilio", record the sid
+//   SMS pump     not a Hangfire job since the SMS pump: N pending outbound SMS written at once, the pump woken, timed
+//                until every one has its sid (claims in batches, POST to "Twilio", record the sid); for comparison
 //   callback     CallbackJob (default queue) for N due callbacks in automatic mode: re-read, claim, write the outbound
 //                call, its attempt and event, commit; each enqueues a CallDeliveryJob (alerts), counted too
 // Statements per job come from pg_stat_statements (the database must have it in shared_preload_libraries;
@@ -89,7 +90,7 @@ public static class Bench
             Console.WriteLine($"## Hangfire job throughput, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
             Console.WriteLine();
             Console.WriteLine($"- {Environment.ProcessorCount} cores, PostgreSQL {await db.CreateCommand("SHOW server_version").ExecuteScalarAsync()} on the same machine; load average at start {File.ReadAllText("/proc/loadavg")[..14]}.");
-            Console.WriteLine($"- The app's Hangfire server: {config["Jobs:WorkerCount"] ?? "20"} workers, queue poll {config["Jobs:QueuePollMilliseconds"] ?? "100"} ms, " +
+            Console.WriteLine($"- The app's Hangfire server: {config["Jobs:WorkerCount"] ?? "5"} workers, queue poll {config["Jobs:QueuePollMilliseconds"] ?? "100"} ms, " +
                 $"schedule poll {config["Jobs:SchedulePollingMilliseconds"] ?? "200"} ms, long polling off; Hangfire.PostgreSql storage on the app's database. Twilio: a local stand-in; the gateway's call pacing set to {callsPerSecond}/s (1 as shipped).");
             Console.WriteLine($"- {count:N0} jobs of each kind, enqueued by 8 threads while the server runs; wall = first enqueue to last success (jobs a job enqueued included); draining = jobs that succeeded after the last enqueue over the time they took. A warm-up round of 100 no-op and 50 of each other kind is not shown.");
             Console.WriteLine();
@@ -99,11 +100,11 @@ public static class Bench
             var jobs = factory.Services.GetRequiredService<IBackgroundJobClient>();
             var outbox = factory.Services.GetRequiredService<Outbox>();
             await RunAsync("no-op", 100, db, jobs, stats, _ => Task.FromResult<Func<long, string>>(id => jobs.Enqueue<NoopJob>(j => j.RunAsync(id, CancellationToken.None))), warm: true);
-            await RunAsync("alert SMS (SmsDeliveryJob)", 50, db, jobs, stats, n => SmsAsync(db, n), warm: true);
+            await PumpAsync(50, db, outbox, stats);
             await RunAsync("callback (CallbackJob + its CallDeliveryJob)", 50, db, jobs, stats, n => CallbacksAsync(db, n), warm: true);
 
             Console.WriteLine(await RunAsync("no-op", count, db, jobs, stats, _ => Task.FromResult<Func<long, string>>(id => jobs.Enqueue<NoopJob>(j => j.RunAsync(id, CancellationToken.None)))));
-            Console.WriteLine(await RunAsync("alert SMS (SmsDeliveryJob)", count, db, jobs, stats, n => SmsAsync(db, n)));
+            Console.WriteLine(await PumpAsync(count, db, outbox, stats));
             Console.WriteLine(await RunAsync("callback (CallbackJob + its CallDeliveryJob)", count, db, jobs, stats, n => CallbacksAsync(db, n)));
             Console.WriteLine();
             Console.WriteLine($"SMS at the stand-in: {fake.Sms}; calls at the stand-in: {fake.Calls}.");
@@ -114,24 +115,6 @@ public static class Bench
             }
 
             return 0;
-
-            async Task<Func<long, string>> SmsAsync(NpgsqlDataSource source, int n)
-            {
-                await using var conn = await source.OpenConnectionAsync();
-                var ids = (await conn.QueryAsync<long>(
-                    """
-                    INSERT INTO messages (direction, dedupe_key, from_phone, to_phone, body, purpose, status, created_at, updated_at)
-                    SELECT 'outbound', 'bench:' || gen_random_uuid(), '+15005550006', '+8613800000000', 'Urgent need waiting: bench',
-                           'escalation', 'pending', now(), now()
-                    FROM generate_series(1, @n)
-                    RETURNING id
-                    """, new { n })).ToArray();
-                return i =>
-                {
-                    var id = ids[i];
-                    return jobs.Enqueue<SmsDeliveryJob>(j => j.RunAsync(id, CancellationToken.None));
-                };
-            }
 
             async Task<Func<long, string>> CallbacksAsync(NpgsqlDataSource source, int n)
             {
@@ -271,6 +254,60 @@ public static class Bench
 
         return string.Create(CultureInfo.InvariantCulture,
             $"| {kind} | {done:N0} of {total:N0} | {elapsed.TotalSeconds:F1} | {done / elapsed.TotalSeconds:F0} | {drain} | {count / enqueued.TotalSeconds:F0} | {statements} | {trips} | {exec} |");
+    }
+
+    // Outbound SMS as the app sends them now: no job, the pump claims pending rows in batches (Telephony/SmsPump).
+    static async Task<string> PumpAsync(int count, NpgsqlDataSource db, Outbox outbox, bool stats)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        if (stats)
+        {
+            await conn.ExecuteAsync("SELECT pg_stat_statements_reset()");
+        }
+
+        var wall = Stopwatch.StartNew();
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO messages (direction, dedupe_key, from_phone, to_phone, body, purpose, status, created_at, updated_at)
+            SELECT 'outbound', 'bench:' || gen_random_uuid(), '+15005550006', '+8613800000000', 'Urgent need waiting: bench',
+                   'escalation', 'pending', now(), now()
+            FROM generate_series(1, @count)
+            """, new { count });
+        outbox.DispatchSms();
+        long unsent;
+        var giveUp = DateTime.UtcNow.AddMinutes(10);
+        do
+        {
+            await Task.Delay(20);
+            unsent = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM messages WHERE message_sid IS NULL");
+        }
+        while (unsent > 0 && DateTime.UtcNow < giveUp);
+
+        var elapsed = wall.Elapsed;
+        var statements = "-";
+        var commits = "-";
+        var exec = "-";
+        if (stats)
+        {
+            // The benchmark's own insert and progress polls are left out.
+            var s = await conn.QuerySingleAsync<(long Hangfire, long App, long Commits, double Exec)>(
+                $"""
+                SELECT coalesce(sum(calls) FILTER (WHERE query LIKE '%"hangfire".%'), 0)::bigint,
+                       coalesce(sum(calls) FILTER (WHERE query NOT LIKE '%"hangfire".%' AND query !~* '^(BEGIN|COMMIT|ROLLBACK|DISCARD)'), 0)::bigint,
+                       coalesce(sum(calls) FILTER (WHERE query ~* '^COMMIT'), 0)::bigint,
+                       coalesce(sum(total_exec_time) FILTER (WHERE query NOT LIKE '%"hangfire".%'), 0)
+                FROM pg_stat_statements
+                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND NOT ({Ours})
+                  AND query NOT LIKE 'INSERT INTO messages%' AND query NOT LIKE 'SELECT count(*) FROM messages%'
+                """);
+            statements = string.Create(CultureInfo.InvariantCulture, $"{(double)s.Hangfire / count:F1} / {(double)s.App / count:F2}");
+            commits = string.Create(CultureInfo.InvariantCulture, $"{(double)s.Commits / count:F1}");
+            exec = string.Create(CultureInfo.InvariantCulture, $"{s.Exec / count:F2}");
+        }
+
+        var sent = count - unsent;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| alert SMS (SMS pump, no job) | {sent:N0} of {count:N0} | {elapsed.TotalSeconds:F1} | {sent / elapsed.TotalSeconds:F0} | - | - | {statements} | {commits} | {exec} |");
     }
 
     static string? Arg(string[] args, string name)

@@ -20,8 +20,10 @@ public sealed class JobOptions
     [Range(30, 3600)]
     public int InvisibilitySeconds { get; set; } = 300;
 
+    // Escalation checks, callbacks and the daily jobs (SMS go through the SMS pump). Five workers drained a backlog as
+    // fast as twenty on two cores, and each idle worker polls the queue ten times a second (docs/benchmarks.md).
     [Range(1, 100)]
-    public int WorkerCount { get; set; } = 20;
+    public int WorkerCount { get; set; } = 5;
 
     // Workers of the separate server for outbound calls. A call job waits its turn at Twilio:CallsPerSecond inside
     // the worker, so a burst of callbacks would otherwise hold every worker and hold up alert SMS behind it.

@@ -21,26 +21,18 @@ public static class SmsStatusCallbacks
             throw new BadWebhookException($"MessageStatus '{status[..Math.Min(status.Length, 40)]}' is not a Twilio message status.");
         }
 
+        // One statement, no transaction of its own: the row lock the UPDATE takes makes a concurrent report of the same
+        // message wait, and PostgreSQL checks the conditions again on the row as that one left it.
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var current = await conn.QuerySingleOrDefaultAsync<(long Id, string Status)?>(
-            "SELECT id, status FROM messages WHERE id = @message OR message_sid = @sid ORDER BY id LIMIT 1 FOR UPDATE",
-            new { message = message ?? 0, sid }, tx);
-        if (current is { } row && IsProgress(row.Status, status))
-        {
-            await conn.ExecuteAsync(
-                """
-                UPDATE messages SET message_sid = coalesce(message_sid, @sid), status = @status,
-                    error_code = coalesce(@code, error_code), error_message = coalesce(@error, error_message), updated_at = now()
-                WHERE id = @Id
-                """,
-                new { row.Id, sid, status, code = fields.Int("ErrorCode"), error = fields["ErrorMessage"] }, tx);
-        }
-
-        await tx.CommitAsync(ct);
+        await conn.ExecuteAsync(
+            """
+            UPDATE messages SET message_sid = coalesce(message_sid, @sid), status = @status,
+                error_code = coalesce(@code, error_code), error_message = coalesce(@error, error_message), updated_at = now()
+            WHERE id = (SELECT id FROM messages WHERE id = @message OR message_sid = @sid ORDER BY id LIMIT 1)
+              AND status <> ALL(@Final)
+              AND (@status = ANY(@Final) OR array_position(@Lifecycle, @status) > coalesce(array_position(@Lifecycle, status), 0))
+            """,
+            new { message = message ?? 0, sid, status, code = fields.Int("ErrorCode"), error = fields["ErrorMessage"], Final, Lifecycle });
         return TwimlResult.Empty;
     }
-
-    static bool IsProgress(string from, string to) =>
-        !Final.Contains(from) && (Final.Contains(to) || Array.IndexOf(Lifecycle, to) > Array.IndexOf(Lifecycle, from));
 }
