@@ -53,6 +53,11 @@ public sealed class StepRoundTripTests : HotlineTest, IDisposable
     [Fact]
     public async Task Each_voice_step_costs_the_round_trips_it_needs_and_no_more()
     {
+        var unattended = new Caller(Twilio, Caller.NewPhone());
+        await unattended.Dial();
+        await unattended.Press("/twilio/voice/language", "2");
+        await Step("menu, nobody on duty", unattended, "/twilio/voice/menu?attempt=1", ("Digits", "3"));
+
         await StaffLogin.AddStaffAsync(Fixture, "op", "operator", onDuty: true);
 
         var waiting = new Caller(Twilio, Caller.NewPhone());
@@ -84,7 +89,7 @@ public sealed class StepRoundTripTests : HotlineTest, IDisposable
 
         Assert.Equal(
             [
-                "incoming: 2", "language: 2", "menu: 6", "queue/wait: 2", "queue/wait timeout: 2", "queue/done: 3", "voicemail/recorded: 7",
+                "menu, nobody on duty: 6", "incoming: 2", "language: 2", "menu: 6", "queue/wait: 2", "queue/wait timeout: 2", "queue/done: 3", "voicemail/recorded: 7",
                 "status final: 5", "recording-status: 3", "transcription: 3", "queue/callback: 5", "status live: 3", "status final, no callback: 3",
             ],
             table);
@@ -95,6 +100,8 @@ public sealed class StepRoundTripTests : HotlineTest, IDisposable
             "SELECT stage, outcome FROM calls WHERE call_sid = @CallSid", new { waiting.CallSid }));
         Assert.Equal(("callback_requested", "callback_requested"), await RowAsync<(string, string)>(
             "SELECT stage, outcome FROM calls WHERE call_sid = @CallSid", new { pressing.CallSid }));
+        Assert.Equal(("voicemail", 1L), await RowAsync<(string, long)>(
+            "SELECT stage, (SELECT count(*) FROM needs n WHERE n.call_id = c.id) FROM calls c WHERE call_sid = @CallSid", new { unattended.CallSid }));
         Assert.Equal("abandoned_in_ivr", await ScalarAsync<string>("SELECT outcome FROM calls WHERE call_sid = @CallSid", new { hangingUp.CallSid }));
     }
 }
