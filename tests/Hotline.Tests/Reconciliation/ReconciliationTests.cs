@@ -113,7 +113,7 @@ public sealed class ReconciliationTests(HotlineFixture fixture) : HotlineTest(fi
         Assert.Equal(1, first.NotFound);
         Assert.Equal(0, second.NotFound);
         Assert.Equal(1, FetchesOf("CA_unknown_to_twilio"));
-        Assert.Equal(1, await ScalarAsync<long>($"SELECT count(*) FROM call_events WHERE kind = '{ReconciliationSweeper.NotFoundEvent}'"));
+        Assert.Equal(1, await ScalarAsync<long>($"SELECT count(*) FROM call_events WHERE kind = '{CallReconciler.NotFoundEvent}'"));
         Assert.Equal("in-progress", await ScalarAsync<string>("SELECT status FROM calls"));
     }
 
