@@ -147,8 +147,21 @@ public static class Bench
 
     static string lastTop = "";
 
-    // The benchmark's own statements (its progress polls), left out of the counts.
-    const string Ours = "query LIKE '%FROM hangfire.%' OR query LIKE 'SELECT pg_stat_statements_reset%'";
+    // The benchmark's own statements (its progress polls, the SMS run's rows and its count of them), left out of the counts.
+    const string Ours = "query LIKE '%FROM hangfire.%' OR query LIKE 'SELECT pg_stat_statements_reset%' " +
+        "OR query LIKE 'INSERT INTO messages%generate_series%' OR query LIKE 'SELECT count(*) FROM messages%'";
+
+    // Statements since the last reset: Hangfire's, the app's (transaction control left out), COMMITs, execution time.
+    static Task<(long Hangfire, long App, long Commits, double Exec)> StatementTotalsAsync(NpgsqlConnection conn) =>
+        conn.QuerySingleAsync<(long, long, long, double)>(
+            $"""
+            SELECT coalesce(sum(calls) FILTER (WHERE query LIKE '%"hangfire".%'), 0)::bigint,
+                   coalesce(sum(calls) FILTER (WHERE query NOT LIKE '%"hangfire".%' AND query !~* '^(BEGIN|COMMIT|ROLLBACK|DISCARD)'), 0)::bigint,
+                   coalesce(sum(calls) FILTER (WHERE query ~* '^COMMIT'), 0)::bigint,
+                   coalesce(sum(total_exec_time), 0)
+            FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND NOT ({Ours})
+            """);
 
     static async Task<bool> TryCreateStatsAsync(NpgsqlDataSource db)
     {
@@ -229,15 +242,7 @@ public static class Bench
         var exec = "-";
         if (stats)
         {
-            var s = await conn.QuerySingleAsync<(long Hangfire, long App, long Commits, double Exec)>(
-                $"""
-                SELECT coalesce(sum(calls) FILTER (WHERE query LIKE '%"hangfire".%'), 0)::bigint,
-                       coalesce(sum(calls) FILTER (WHERE query NOT LIKE '%"hangfire".%' AND query !~* '^(BEGIN|COMMIT|ROLLBACK|DISCARD)'), 0)::bigint,
-                       coalesce(sum(calls) FILTER (WHERE query ~* '^COMMIT'), 0)::bigint,
-                       coalesce(sum(total_exec_time), 0)
-                FROM pg_stat_statements
-                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND NOT ({Ours})
-                """);
+            var s = await StatementTotalsAsync(conn);
             statements = $"{(double)s.Hangfire / total:F1} / {(double)s.App / total:F1}";
             trips = $"{(double)s.Commits / total:F1}";
             exec = $"{s.Exec / total:F2}";
@@ -289,17 +294,7 @@ public static class Bench
         var exec = "-";
         if (stats)
         {
-            // The benchmark's own insert and progress polls are left out.
-            var s = await conn.QuerySingleAsync<(long Hangfire, long App, long Commits, double Exec)>(
-                $"""
-                SELECT coalesce(sum(calls) FILTER (WHERE query LIKE '%"hangfire".%'), 0)::bigint,
-                       coalesce(sum(calls) FILTER (WHERE query NOT LIKE '%"hangfire".%' AND query !~* '^(BEGIN|COMMIT|ROLLBACK|DISCARD)'), 0)::bigint,
-                       coalesce(sum(calls) FILTER (WHERE query ~* '^COMMIT'), 0)::bigint,
-                       coalesce(sum(total_exec_time) FILTER (WHERE query NOT LIKE '%"hangfire".%'), 0)
-                FROM pg_stat_statements
-                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND NOT ({Ours})
-                  AND query NOT LIKE 'INSERT INTO messages%' AND query NOT LIKE 'SELECT count(*) FROM messages%'
-                """);
+            var s = await StatementTotalsAsync(conn);
             statements = string.Create(CultureInfo.InvariantCulture, $"{(double)s.Hangfire / count:F1} / {(double)s.App / count:F2}");
             commits = string.Create(CultureInfo.InvariantCulture, $"{(double)s.Commits / count:F1}");
             exec = string.Create(CultureInfo.InvariantCulture, $"{s.Exec / count:F2}");
