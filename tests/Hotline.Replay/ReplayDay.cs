@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Hotline.Replay;
 
-// A lockdown day for the sandbox, in three phases played one after the other:
+// A lockdown day for the sandbox, in four phases played one after the other:
 //  - "voicemail": no operator on duty, so every caller who gets through the menu is offered voicemail;
 //  - "queue": one operator on duty who never dequeues, so callers wait in the queue and hang up, press 1 for a
 //    callback, or wait out Ivr:MaxWaitSeconds and leave a voicemail;
@@ -10,11 +10,13 @@ namespace Hotline.Replay;
 //    ("take next call" rings their phone and bridges the front caller), then acknowledge and resolve each caller's
 //    need; each caller dials in when the operators are ready for them. Played at MaxSpeed at most: an operator's turn
 //    is real work (a job, an outbound call, a bridge), and at a day's compression a caller would time out of the
-//    queue while it happens.
+//    queue while it happens;
 //  - "wellness": the app's daily wellness round (src/Hotline/Wellness) for the day's flagged residents, started
 //    through the supervisors' POST /api/wellness/round; their phones answer and press 1 or 2, or never answer, or are
 //    busy; each retry is brought forward once its back-off (Wellness:RetryAfter, in the day's compressed time) is over.
-//    The unreachable end as urgent home visits that the escalation ladder alerts the supervisors about at once.
+//    The unreachable end as urgent home visits that the escalation ladder alerts the supervisors about at once. A few
+//    of the day's callers are flagged too: they called "today" (Wellness:TimeZone), so the round must skip them; a
+//    replay that runs across midnight in that zone would see them rung instead (a few seconds a day in the test).
 // Supervisors with phones are on duty all day, so every escalation reaches someone: level 1 is texted, then called;
 // the first level-1 supervisor presses 1 on the alert call, which acknowledges the need.
 // Each phase is a sandbox scenario (src/Hotline.Sandbox/Cli/Scenario.cs format); the replay sets operators on or off

@@ -75,6 +75,7 @@ public static class ReplayWellness
 
         var started = DateTime.UtcNow;
         var lastState = "";
+        var lastLogged = DateTime.MinValue;
         while (DateTime.UtcNow - started < timeout)
         {
             // Real seconds per simulated second of back-off: the day's compression times the sandbox's speed.
@@ -85,13 +86,16 @@ public static class ReplayWellness
             }
 
             var state = await StateAsync(db, ct);
-            if (state != lastState)
+            var over = state.EndsWith(" 0 0 0", StringComparison.Ordinal);
+            // Progress every few seconds at most: a big day has hundreds of residents.
+            if (state != lastState && (over || DateTime.UtcNow - lastLogged >= TimeSpan.FromSeconds(5)))
             {
                 log?.Invoke($"wellness: {state}");
-                lastState = state;
+                lastLogged = DateTime.UtcNow;
             }
 
-            if (state.EndsWith(" 0 0 0", StringComparison.Ordinal))
+            lastState = state;
+            if (over)
             {
                 return [];
             }
