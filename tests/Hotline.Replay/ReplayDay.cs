@@ -16,7 +16,7 @@ namespace Hotline.Replay;
 //    busy; each retry is brought forward once its back-off (Wellness:RetryAfter, in the day's compressed time) is over.
 //    The unreachable end as urgent home visits that the escalation ladder alerts the supervisors about at once. A few
 //    of the day's callers are flagged too: they called "today" (Wellness:TimeZone), so the round must skip them; a
-//    replay that runs across midnight in that zone would see them rung instead (a few seconds a day in the test).
+//    replay whose calls and round fall either side of midnight in that zone would see them rung instead.
 // Supervisors with phones are on duty all day, so every escalation reaches someone: level 1 is texted, then called;
 // the first level-1 supervisor presses 1 on the alert call, which acknowledges the need.
 // Each phase is a sandbox scenario (src/Hotline.Sandbox/Cli/Scenario.cs format); the replay sets operators on or off

@@ -82,7 +82,9 @@ public static class ReplayPlayer
                 operatorProblems.AddRange(await operators);
                 if (phase.Wellness.Count > 0)
                 {
-                    wellnessProblems.AddRange(await ReplayWellness.RunAsync(day, phase, db, sandbox, appClient, wellnessSweep, quietTimeout, log, ct));
+                    // The round paces its calls and the ladder its alert calls in real time: give them two minutes at least.
+                    var wellnessTimeout = quietTimeout > TimeSpan.FromMinutes(2) ? quietTimeout : TimeSpan.FromMinutes(2);
+                    wellnessProblems.AddRange(await ReplayWellness.RunAsync(day, phase, db, sandbox, appClient, wellnessSweep, wellnessTimeout, log, ct));
                 }
 
                 var transcripts = await Task.WhenAll(calls);
