@@ -10,29 +10,16 @@ namespace Hotline.Callbacks;
 // (an abandoned caller gets a callback; the end of a callback's own call settles its attempt).
 public sealed class CallbackRequests(CallbackStore store, CallbackOutcomes outcomes, CallbackDialer dialer, Phones phones)
 {
-    sealed record EndedCall
-    {
-        public string Status { get; init; } = "";
-        public string? Outcome { get; init; }
-        public int? DurationSeconds { get; init; }
-        public bool HasNeed { get; init; }
-    }
-
     // needId: the voicemail's need, which this very step may have opened (the call row does not show it yet).
     public Task FromVoicemailAsync(VoiceStep step, long needId) => OpenForCallAsync(step, CallbackSource.Voicemail, needId);
 
     public Task FromQueueRequestAsync(VoiceStep step) => OpenForCallAsync(step, CallbackSource.QueueRequest);
 
     // Called by the status callback once a call's final status has been applied and its outcome recomputed, and by the
-    // actions that Twilio may send after it (queue left, message recorded). Does nothing until the call has ended, and
-    // nothing twice.
-    public async Task CallEndedAsync(VoiceStep step)
+    // actions that Twilio may send after it (queue left, message recorded), with the call as that recompute left it
+    // (CallStore returns it, sparing a read). Does nothing until the call has ended, and nothing twice.
+    public async Task CallEndedAsync(VoiceStep step, EndedCall call)
     {
-        var call = await step.Conn.QuerySingleAsync<EndedCall>(
-            """
-            SELECT status, outcome, duration_seconds, EXISTS (SELECT 1 FROM needs n WHERE n.call_id = c.id) AS has_need
-            FROM calls c WHERE id = @Id
-            """, step.Call, step.Tx);
         if (!CallStatus.IsFinal(call.Status))
         {
             return;

@@ -118,7 +118,7 @@ public static class CallbackVoiceEndpoints
                 return twiml.Enqueue(language, CallRouting.UrgentQueue, reference: null);
             }
 
-            await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Voicemail);
+            step.Later(calls.SetStageCommand(step.Call.Id, CallStage.Voicemail));
             await step.RecordAsync("voicemail_offered", "callback while nobody on duty");
             return twiml.Voicemail(language, nobodyOnDuty: true, waitedTooLong: false,
                 recordedAction: $"/twilio/callbacks/resident/recorded?callback={cb.Id}&attempt={a.AttemptNo}");
@@ -140,9 +140,9 @@ public static class CallbackVoiceEndpoints
             {
                 await voicemails.UpsertAsync(step.Conn, step.Tx, new VoicemailUpdate(step.Call.Id, cb.NeedId, recordingSid,
                     step.Form["RecordingUrl"], step.Form.Int("RecordingDuration"), null, null, null, step.Now));
-                await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+                var ended = await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
                 await store.AddEventAsync(step.Conn, step.Tx, cb.Id, "message_left", recordingSid, null, step.Now);
-                await requests.CallEndedAsync(step);
+                await requests.CallEndedAsync(step, ended);
             }
 
             return twiml.VoicemailThanks(cb.Language ?? ivr.Value.DefaultLanguage, cb.NeedReference);

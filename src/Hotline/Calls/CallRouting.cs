@@ -17,7 +17,7 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
         var queue = need?.Urgency == Urgency.Urgent ? UrgentQueue : GeneralQueue;
         if (!await calls.EnqueueIfAnyOperatorOnDutyAsync(step.Conn, step.Tx, step.Call.Id, queue, step.Now))
         {
-            return await ToVoicemailAsync(step, waitedTooLong: false, nobodyOnDuty: true);
+            return await ToVoicemailAsync(step, waitedTooLong: false, nobodyOnDuty: true, need);
         }
 
         step.Note("enqueued", queue, $"enqueued:{step.Call.CallSid}");
@@ -39,10 +39,16 @@ public sealed class CallRouting(CallStore calls, NeedStore needs, VoiceResponses
             queue, caller, step.Call.CallSid, size));
     }
 
-    public async Task<TwiML> ToVoicemailAsync(VoiceStep step, bool waitedTooLong, bool nobodyOnDuty = false)
+    // need: one this step opened (the call row does not show it yet).
+    public async Task<TwiML> ToVoicemailAsync(VoiceStep step, bool waitedTooLong, bool nobodyOnDuty = false, Need? need = null)
     {
-        await EnsureNeedAsync(step);
-        await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Voicemail);
+        if (need is null)
+        {
+            await EnsureNeedAsync(step);
+        }
+
+        // The last write of the step: nothing after it reads the stage.
+        step.Later(calls.SetStageCommand(step.Call.Id, CallStage.Voicemail));
         step.Note("voicemail_offered", nobodyOnDuty ? "nobody on duty" : waitedTooLong ? "waited too long" : "queue unavailable");
         return twiml.Voicemail(LanguageOf(step), nobodyOnDuty, waitedTooLong);
     }

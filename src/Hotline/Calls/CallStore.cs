@@ -1,4 +1,5 @@
 using Dapper;
+using Hotline.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -71,19 +72,7 @@ public sealed class CallStore
         await using var batch = new NpgsqlBatch(conn, tx);
         foreach (var e in events)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(AddEventSql)
-            {
-                Parameters =
-                {
-                    new() { Value = e.CallId, NpgsqlDbType = NpgsqlDbType.Bigint },
-                    new() { Value = e.Kind, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = (object?)e.Detail ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = e.Payload, NpgsqlDbType = NpgsqlDbType.Jsonb },
-                    new() { Value = (object?)e.DedupeKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = e.Replayed, NpgsqlDbType = NpgsqlDbType.Boolean },
-                    new() { Value = e.OccurredAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                },
-            });
+            batch.BatchCommands.Add(EventCommand(e));
         }
 
         if (alsoRun is not null)
@@ -100,19 +89,35 @@ public sealed class CallStore
         return events.Count > 0 && batch.BatchCommands[events.Count - 1].RecordsAffected == 1;
     }
 
-    public Task SetStageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string stage) =>
-        conn.ExecuteAsync("UPDATE calls SET stage = @stage WHERE id = @callId", new { callId, stage }, tx);
+    // One call event as a batch statement; it affects no row when its dedupe key was seen before.
+    public static NpgsqlBatchCommand EventCommand(CallEvent e) => BatchCommands.Of(AddEventSql,
+        (e.CallId, NpgsqlDbType.Bigint), (e.Kind, NpgsqlDbType.Text), (e.Detail, NpgsqlDbType.Text), (e.Payload, NpgsqlDbType.Jsonb),
+        (e.DedupeKey, NpgsqlDbType.Text), (e.Replayed, NpgsqlDbType.Boolean), (e.OccurredAt, NpgsqlDbType.TimestampTz));
 
-    public Task SetLanguageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Call call, string language) =>
-        conn.ExecuteAsync(
+    // The writes below are statements for VoiceStep.Later: they go out with the step's next round trip of its own, so
+    // nothing later in the step may read what they write.
+    public NpgsqlBatchCommand SetStageCommand(long callId, string stage) =>
+        BatchCommands.Of("UPDATE calls SET stage = $2 WHERE id = $1", (callId, NpgsqlDbType.Bigint), (stage, NpgsqlDbType.Text));
+
+    public NpgsqlBatchCommand[] SetLanguageCommands(Call call, string language) =>
+    [
+        BatchCommands.Of("UPDATE calls SET language = $2, stage = 'menu' WHERE id = $1",
+            (call.Id, NpgsqlDbType.Bigint), (language, NpgsqlDbType.Text)),
+        // Remember the choice for the next call from this number.
+        BatchCommands.Of(
             """
-            UPDATE calls SET language = @language, stage = 'menu' WHERE id = @Id;
-            -- Remember the choice for the next call from this number.
-            INSERT INTO residents (phone, language) VALUES (@FromPhone, @language)
-            ON CONFLICT (phone) DO UPDATE SET language = coalesce(residents.language, excluded.language), updated_at = now();
-            UPDATE calls SET resident_id = (SELECT id FROM residents WHERE phone = @FromPhone) WHERE id = @Id AND resident_id IS NULL;
+            INSERT INTO residents (phone, language) VALUES ($1, $2)
+            ON CONFLICT (phone) DO UPDATE SET language = coalesce(residents.language, excluded.language), updated_at = now()
             """,
-            new { call.Id, call.FromPhone, language }, tx);
+            (call.FromPhone, NpgsqlDbType.Text), (language, NpgsqlDbType.Text)),
+        BatchCommands.Of("UPDATE calls SET resident_id = (SELECT id FROM residents WHERE phone = $2) WHERE id = $1 AND resident_id IS NULL",
+            (call.Id, NpgsqlDbType.Bigint), (call.FromPhone, NpgsqlDbType.Text)),
+    ];
+
+    public NpgsqlBatchCommand RecomputeOutcomeCommand(long callId) =>
+        BatchCommands.Of(RecomputeOutcomeBatchSql, (callId, NpgsqlDbType.Bigint));
+
+    static readonly string RecomputeOutcomeBatchSql = RecomputeOutcomeSql.Replace("@callId", "$1");
 
     public Task<int> CountMenuFailureAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId) =>
         conn.ExecuteScalarAsync<int>(
@@ -130,21 +135,23 @@ public sealed class CallStore
     const string EnqueueSql =
         "UPDATE calls SET stage = 'queue', queue_name = @queue, enqueued_at = coalesce(enqueued_at, @now) WHERE id = @callId";
 
-    // Twilio may report the queue result after the call's final status, so the outcome is recomputed with it.
-    public Task LeftQueueThenRecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string result, int? seconds) =>
-        conn.ExecuteAsync(
+    // Twilio may report the queue result after the call's final status, so the outcome is recomputed with it; what it
+    // comes to is returned for CallbackRequests.CallEndedAsync.
+    public Task<EndedCall> LeftQueueThenRecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string result, int? seconds) =>
+        conn.QuerySingleAsync<EndedCall>(
             """
             UPDATE calls SET queue_result = @result, queue_seconds = coalesce(@seconds, queue_seconds),
                 stage = CASE WHEN @result = 'bridged' THEN 'answered' ELSE stage END
             WHERE id = @callId;
-            """ + RecomputeOutcomeSql,
+            """ + RecomputeOutcomeSql + EndedCallReturning,
             new { callId, result, seconds }, tx);
 
     // A later callback never takes a final call back to a live state; a final status always wins over a live one,
-    // whatever order they arrive in. The outcome follows in the same round trip. True when the status changed (the
-    // recompute always touches its row, so the two statements count 2).
-    public async Task<bool> ApplyStatusThenRecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, StatusUpdate update) =>
-        await conn.ExecuteAsync(
+    // whatever order they arrive in. The outcome follows in the same round trip, and the call as it then stands comes
+    // back with whether this update changed its status (the first statement returns a row only when it did).
+    public async Task<AppliedStatus> ApplyStatusThenRecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, StatusUpdate update)
+    {
+        await using var results = await conn.QueryMultipleAsync(
             """
             UPDATE calls SET
                 status = @Status,
@@ -153,14 +160,24 @@ public sealed class CallStore
                 ended_at = CASE WHEN @IsFinal THEN coalesce(ended_at, @At) ELSE ended_at END
             WHERE id = @callId
               AND status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
-              AND (@IsFinal OR @Sequence > status_sequence);
-            """ + RecomputeOutcomeSql,
-            new { callId, update.Status, update.Sequence, update.DurationSeconds, update.IsFinal, update.At }, tx) == 2;
+              AND (@IsFinal OR @Sequence > status_sequence)
+            RETURNING true;
+            """ + RecomputeOutcomeSql + EndedCallReturning,
+            new { callId, update.Status, update.Sequence, update.DurationSeconds, update.IsFinal, update.At }, tx);
+        var changed = await results.ReadSingleOrDefaultAsync<bool>();
+        return new AppliedStatus(changed, await results.ReadSingleAsync<EndedCall>());
+    }
 
     // The outcome is derived from where the caller got to, so it comes out the same whichever of the final status
     // and the voicemail callbacks arrives last.
-    public Task RecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId) =>
-        conn.ExecuteAsync(RecomputeOutcomeSql, new { callId }, tx);
+    public Task<EndedCall> RecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId) =>
+        conn.QuerySingleAsync<EndedCall>(RecomputeOutcomeSql + EndedCallReturning, new { callId }, tx);
+
+    // Appended to RecomputeOutcomeSql: what CallbackRequests.CallEndedAsync decides on, so it need not read the call again.
+    const string EndedCallReturning = """
+
+        RETURNING c.status, c.outcome, c.duration_seconds, EXISTS (SELECT 1 FROM needs n WHERE n.call_id = c.id) AS has_need
+        """;
 
     const string RecomputeOutcomeSql = """
         UPDATE calls c SET outcome = CASE
@@ -183,5 +200,16 @@ public sealed record OpenedStep(string? StoredAnswer, Call? Call);
 public sealed record CallIdentity(string CallSid, string Direction, string From, string To);
 
 public sealed record CallEvent(long CallId, string Kind, string? Detail, string Payload, string? DedupeKey, bool Replayed, DateTime OccurredAt);
+
+// A call as CallbackRequests.CallEndedAsync sees it once its outcome has been recomputed.
+public sealed record EndedCall
+{
+    public string Status { get; init; } = "";
+    public string? Outcome { get; init; }
+    public int? DurationSeconds { get; init; }
+    public bool HasNeed { get; init; }
+}
+
+public sealed record AppliedStatus(bool Changed, EndedCall Call);
 
 public sealed record StatusUpdate(string Status, int Sequence, int? DurationSeconds, bool IsFinal, DateTime At);

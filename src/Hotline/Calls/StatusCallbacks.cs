@@ -37,12 +37,13 @@ public static class StatusCallbacks
         {
             var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
-            var changed = await calls.ApplyStatusThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id,
+            var applied = await calls.ApplyStatusThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id,
                 new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
-            if (changed && CallStatus.IsFinal(status))
+            if (applied.Changed && CallStatus.IsFinal(status))
             {
                 await wellness.OnFinalStatusAsync(step, status);
-                await callbacks.CallEndedAsync(step);
+                // The wellness hook changes neither the call nor its need, so the call as the update left it still holds.
+                await callbacks.CallEndedAsync(step, applied.Call);
             }
         }
 

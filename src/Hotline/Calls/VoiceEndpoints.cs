@@ -22,23 +22,23 @@ public static class VoiceEndpoints
     }
 
     static Task<TwimlResult> Incoming(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls, CancellationToken ct) =>
-        hook.RunAsync(new TwilioForm(form), async step =>
+        hook.RunAsync(new TwilioForm(form), step =>
         {
             step.Note("incoming", step.Call.ResidentId is null ? "caller not in registry" : "registered resident", $"incoming:{step.Call.CallSid}");
             var language = step.Call.KnownLanguage;
-            await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, language is null ? CallStage.Language : CallStage.Menu);
+            step.Later(calls.SetStageCommand(step.Call.Id, language is null ? CallStage.Language : CallStage.Menu));
             return twiml.Greeting(language);
         }, ct);
 
     static Task<TwimlResult> Language(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls, IOptions<IvrOptions> ivr, CancellationToken ct) =>
-        hook.RunAsync(new TwilioForm(form), async step =>
+        hook.RunAsync(new TwilioForm(form), step =>
         {
             var digits = step.Form["Digits"];
             var chosen = ivr.Value.LanguageForDigit(digits);
             // One wrong key or silence: carry on in the default language rather than keep the caller in a loop.
             var language = chosen ?? ivr.Value.DefaultLanguage;
             step.Note("language", chosen is null ? $"no valid choice ({Describe(digits)}), using {language}" : language);
-            await calls.SetLanguageAsync(step.Conn, step.Tx, step.Call, language);
+            step.Later(calls.SetLanguageCommands(step.Call, language));
             return twiml.Menu(null, language, attempt: 1);
         }, ct);
 
@@ -70,7 +70,7 @@ public static class VoiceEndpoints
         }, ct);
 
     static Task<TwimlResult> QueueWait(IFormCollection form, VoiceWebhook hook, VoiceResponses twiml, CallStore calls, IOptions<IvrOptions> ivr, CancellationToken ct) =>
-        hook.RunAsync(new TwilioForm(form), async step =>
+        hook.RunAsync(new TwilioForm(form), step =>
         {
             var language = step.Call.KnownLanguage ?? ivr.Value.DefaultLanguage;
             var position = step.Form.Int("QueuePosition") ?? 1;
@@ -78,7 +78,8 @@ public static class VoiceEndpoints
             step.Note("queue_wait", $"position {position}, waited {waited}s");
             if (waited >= ivr.Value.MaxWaitSeconds)
             {
-                await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.QueueTimeout);
+                // Read by the queue's action (QueueDone), a step of its own.
+                step.Later(calls.SetStageCommand(step.Call.Id, CallStage.QueueTimeout));
                 step.Note("queue_timeout", $"waited {waited}s");
                 return VoiceResponses.Leave();
             }
@@ -97,10 +98,10 @@ public static class VoiceEndpoints
                 return new VoiceResponse();
             }
 
-            await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.CallbackRequested);
             // A caller who hangs up right after pressing may have been reported over (and the outcome derived) before
-            // this webhook is handled; the key press still decides the outcome.
-            await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+            // this webhook is handled; the key press still decides the outcome, recomputed after the stage. Opening the
+            // callback reads neither, so both go out with the step's last round trip.
+            step.Later(calls.SetStageCommand(step.Call.Id, CallStage.CallbackRequested), calls.RecomputeOutcomeCommand(step.Call.Id));
             step.Note("callback_requested", "pressed 1 while waiting");
             // Opened now, with the time of the call as its place, so it is in line before the caller has even hung up.
             await callbacks.FromQueueRequestAsync(step);
@@ -115,7 +116,7 @@ public static class VoiceEndpoints
             var result = step.Form["QueueResult"] ?? "unknown";
             var waited = step.Form.Int("QueueTime");
             // Twilio may report the queue result after the call's final status; the outcome must follow it.
-            await calls.LeftQueueThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
+            var ended = await calls.LeftQueueThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id, result, waited);
             step.Note("queue_left", result == "queue-full" ? $"queue-full: the {step.Call.QueueName} queue was full" : $"{result} after {waited}s",
                 $"queue_left:{step.Call.CallSid}");
             if (result == "queue-full")
@@ -123,7 +124,7 @@ public static class VoiceEndpoints
                 routing.QueueFull(step);
             }
             // A caller who hung up may be reported over before this action arrives; what the queue did decides their callback.
-            await callbacks.CallEndedAsync(step);
+            await callbacks.CallEndedAsync(step, ended);
 
             return (result, step.Call.Stage) switch
             {

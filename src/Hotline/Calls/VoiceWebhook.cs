@@ -7,7 +7,7 @@ namespace Hotline.Calls;
 
 // One step of a live call: the call row (created if this is the first we hear of it), a transaction for
 // everything the step writes, and the events that record the step with Twilio's raw payload.
-public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call call, TwilioForm form, DateTime now, CallStore calls, bool replayed)
+public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call call, TwilioForm form, DateTime now, bool replayed)
 {
     public NpgsqlConnection Conn { get; } = conn;
     public NpgsqlTransaction Tx { get; } = tx;
@@ -16,31 +16,57 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
     public DateTime Now { get; } = now;
 
     readonly List<Action> afterCommit = [];
-    readonly List<CallEvent> notes = [];
+
+    // Events noted and writes deferred, in the order the step made them; they go out with its next round trip.
+    readonly List<NpgsqlBatchCommand> pending = [];
+    int lastEvent = -1;
 
     // Work that must only happen once this step's rows are committed, such as handing a queued SMS to a job.
     public void AfterCommit(Action action) => afterCommit.Add(action);
 
     internal void Committed() => afterCommit.ForEach(action => action());
 
-    // Records a call event and says whether it is new (false: its dedupe key was seen before). Events noted
-    // earlier in the step go out in the same round trip, ahead of it, so the log keeps the order of the step.
+    // Records a call event and says whether it is new (false: its dedupe key was seen before). What was noted or
+    // deferred earlier in the step goes out in the same round trip, ahead of it, so the step's writes keep their order.
     public async Task<bool> RecordAsync(string kind, string? detail = null, string? dedupeKey = null)
     {
-        notes.Add(Event(kind, detail, dedupeKey));
+        Note(kind, detail, dedupeKey);
         return await FlushAsync(alsoRun: null, CancellationToken.None);
     }
 
     // Records a call event when nothing in the step depends on whether it is new: it is written with the step's
     // next RecordAsync or its last round trip, so it costs no round trip of its own.
-    public void Note(string kind, string? detail = null, string? dedupeKey = null) => notes.Add(Event(kind, detail, dedupeKey));
+    public void Note(string kind, string? detail = null, string? dedupeKey = null)
+    {
+        lastEvent = pending.Count;
+        pending.Add(CallStore.EventCommand(Event(kind, detail, dedupeKey)));
+    }
 
-    // Writes the noted events and alsoRun (the stored answer) in one round trip; true when the last event was new.
+    // Defers writes whose effect nothing later in this step reads (a stage, a language, an outcome recomputed last):
+    // like a noted event, they go out with the step's next RecordAsync or its last round trip, in the order given. A
+    // statement that reads what they write (RecomputeOutcomeAsync reads the stage, CallEndedAsync the outcome) must be
+    // deferred after them too, or they must be written at once. A step that fails rolls them back with everything else.
+    public void Later(params NpgsqlBatchCommand[] writes) => pending.AddRange(writes);
+
+    // Writes what is pending and alsoRun (the stored answer) in one round trip; true when the last event was new.
     internal async Task<bool> FlushAsync(NpgsqlBatchCommand? alsoRun, CancellationToken ct)
     {
-        var pending = notes.ToList();
-        notes.Clear();
-        return await calls.AddEventsAsync(Conn, Tx, pending, alsoRun, ct);
+        var last = lastEvent;
+        lastEvent = -1;
+        await using var batch = new NpgsqlBatch(Conn, Tx);
+        foreach (var command in pending.Append(alsoRun).OfType<NpgsqlBatchCommand>())
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        pending.Clear();
+        if (batch.BatchCommands.Count == 0)
+        {
+            return false;
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+        return last >= 0 && batch.BatchCommands[last].RecordsAffected == 1;
     }
 
     CallEvent Event(string kind, string? detail, string? dedupeKey) => new(Call.Id, kind, detail, Form.ToJson(), dedupeKey, replayed, Now);
@@ -49,7 +75,8 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
 public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones phones, TimeProvider clock, IHttpContextAccessor http, ILogger<VoiceWebhook> logger)
 {
     // Round trips of a step: the first carries BEGIN, Twilio's retry check, the outbound binding and the call row;
-    // then whatever the handler needs to read or decide; then its events with the stored answer; then COMMIT.
+    // then whatever the handler needs to read or decide; then its events and deferred writes with the stored answer;
+    // then COMMIT.
     public async Task<TwimlResult> RunAsync(TwilioForm form, Func<VoiceStep, Task<TwiML>> step, CancellationToken ct)
     {
         var identity = IdentityOf(form);
@@ -67,7 +94,7 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
         }
 
         var replayed = context?.Items.ContainsKey(ReplayMarker) ?? false;
-        var voiceStep = new VoiceStep(conn, tx, opened.Call!, form, now, calls, replayed);
+        var voiceStep = new VoiceStep(conn, tx, opened.Call!, form, now, replayed);
         var answer = TwimlResult.From(await step(voiceStep));
         await voiceStep.FlushAsync(WebhookReceiptFilter.StoreCommand(context, answer), ct);
         await tx.CommitAsync(ct);
@@ -86,6 +113,10 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
 
         return answer;
     }
+
+    // A step that reads nothing beyond the call row: its writes are noted or deferred (VoiceStep.Later).
+    public Task<TwimlResult> RunAsync(TwilioForm form, Func<VoiceStep, TwiML> step, CancellationToken ct) =>
+        RunAsync(form, s => Task.FromResult(step(s)), ct);
 
     Task RunCommitted(VoiceStep step, Call call)
     {

@@ -69,7 +69,7 @@ public static class TakeNextCall
         {
             if (await step.RecordAsync("bridged", $"to operator call {@operator}", $"bridged:{step.Call.CallSid}"))
             {
-                await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Answered);
+                step.Later(calls.SetStageCommand(step.Call.Id, CallStage.Answered));
             }
 
             return new VoiceResponse();

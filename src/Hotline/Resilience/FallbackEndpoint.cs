@@ -47,7 +47,7 @@ public static class FallbackEndpoint
         return await hook.RunAsync(fields, async step =>
         {
             await step.RecordAsync("fallback", $"Twilio error {fields["ErrorCode"]} on {fields["ErrorUrl"]}", $"fallback:{callSid}:{fields["ErrorUrl"]}");
-            await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, CallStage.Voicemail);
+            step.Later(calls.SetStageCommand(step.Call.Id, CallStage.Voicemail));
             return new Twilio.TwiML.VoiceResponse();
         }, ct);
     }

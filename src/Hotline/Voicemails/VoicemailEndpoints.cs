@@ -63,9 +63,12 @@ public static class VoicemailEndpoints
             return;
         }
 
-        await voicemails.UpsertAsync(step.Conn, step.Tx, new VoicemailUpdate(
-            step.Call.Id, needId, recordingSid, step.Form["RecordingUrl"], step.Form.Int("RecordingDuration"),
-            recordingStatus, transcript, transcriptionStatus, step.Now));
-        await calls.RecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id);
+        // The outcome follows the voicemail; nothing later in any of these steps reads either (the <Record> action goes
+        // on to the reference SMS and the callback), so both go out with the step's last round trip.
+        step.Later(
+            voicemails.UpsertCommand(new VoicemailUpdate(
+                step.Call.Id, needId, recordingSid, step.Form["RecordingUrl"], step.Form.Int("RecordingDuration"),
+                recordingStatus, transcript, transcriptionStatus, step.Now)),
+            calls.RecomputeOutcomeCommand(step.Call.Id));
     }
 }

@@ -31,10 +31,10 @@ public static class WellnessEndpoints
 
     // The resident picked up: "Press 1 if you are well. Press 2 if you need help."
     static Task<TwimlResult> Answered(IFormCollection form, long check, VoiceWebhook hook, CallStore calls, IOptions<IvrOptions> ivr, CancellationToken ct) =>
-        hook.RunAsync(new TwilioForm(form), async step =>
+        hook.RunAsync(new TwilioForm(form), step =>
         {
-            await calls.SetStageAsync(step.Conn, step.Tx, step.Call.Id, "wellness");
-            await step.RecordAsync("wellness_prompt", $"check {check}", $"wellness_prompt:{step.Call.CallSid}");
+            step.Later(calls.SetStageCommand(step.Call.Id, "wellness"));
+            step.Note("wellness_prompt", $"check {check}", $"wellness_prompt:{step.Call.CallSid}");
             return Ask(ivr.Value, Language(step, ivr.Value), check, attempt: 1);
         }, ct);
 

@@ -17,7 +17,7 @@ public sealed class TwilioWebhooks(WebApplicationFactory<Program> app)
     }
 
     public async Task<WebhookAnswer> PostAsync(string pathAndQuery, IDictionary<string, string> form,
-        string? idempotencyToken = null, string? authToken = null, bool sign = true)
+        string? idempotencyToken = null, string? authToken = null, bool sign = true, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
         if (sign)
@@ -28,6 +28,11 @@ public sealed class TwilioWebhooks(WebApplicationFactory<Program> app)
         if (idempotencyToken is not null)
         {
             request.Headers.Add("I-Twilio-Idempotency-Token", idempotencyToken);
+        }
+
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
         }
 
         using var response = await client.SendAsync(request);
