@@ -19,7 +19,7 @@ speed=${2:-1440}
 (($# == 0)) || shift
 [[ $calls =~ ^[0-9]+$ && $speed =~ ^[0-9.]+$ ]] || { echo "usage: $0 [calls] [speed] [replay options]" >&2; exit 2; }
 
-overrides=$(env | grep -E '^(Hotline|Jobs|Ivr|Needs|Callbacks|Escalation|Wellness|Kestrel|Logging)__[A-Za-z_]*=' \
+overrides=$(env | grep -E '^(Hotline|Jobs|Ivr|Needs|Callbacks|Escalation|Wellness|Twilio|Kestrel|Logging)__[A-Za-z_]*=' \
   | sort | sed -E "s/=(.*)/='\1'/" | tr '\n' ' ' || true)
 
 log() { printf '[bench-replay] %s\n' "$*" >&2; }
@@ -71,7 +71,7 @@ token=$(openssl rand -hex 16)
 number=+8621000000000
 sid=AC00000000000000000000000000replay
 log "starting the app on $app_url (PostgreSQL on port $pg_port, sandbox on $sandbox_url)"
-# Two settings differ from appsettings.json, because the replay compresses time (both can be overridden):
+# Four settings differ from appsettings.json, because the replay compresses time (all can be overridden):
 # - the sandbox's clock scales real time too, so each millisecond the app takes to answer is `speed` ms of a
 #   caller's simulated wait (1.44 s at 1440x). With the callback offer after 60 s and the wait limit at 600 s, a
 #   caller who means to press 1 times out into voicemail first whenever a few wait webhooks take ~0.1 s, which a
@@ -80,8 +80,14 @@ log "starting the app on $app_url (PostgreSQL on port $pg_port, sandbox on $sand
 #   single answer would have to take 0.4 s at 1440x to time them out;
 # - the webhook budget: past it the app answers without the database (degraded mode, a voicemail with an `other`
 #   need) by design; that is for a database in trouble, not for a CPU shared with the load generator.
+# - the wellness sweep: the replay brings each wellness retry forward once its back-off is over in the day's compressed
+#   time, and the app's sweep places it; every 15 s it would add up to 15 s of real time per retry;
+# - the outbound call rate: the wellness round spaces its calls at Wellness:RateShare of Twilio:CallsPerSecond in real
+#   time, which the sandbox cannot compress: at 1 call/s the 800 residents of an 80,000-call day take 27 minutes.
 export Ivr__OfferCallbackAfterSeconds=${Ivr__OfferCallbackAfterSeconds:-5}
 export Hotline__WebhookBudgetMilliseconds=${Hotline__WebhookBudgetMilliseconds:-10000}
+export Wellness__SweepSeconds=${Wellness__SweepSeconds:-1}
+export Twilio__CallsPerSecond=${Twilio__CallsPerSecond:-10}
 ConnectionStrings__Hotline=$connection \
 Twilio__AccountSid=$sid \
 Twilio__AuthToken=$token \
@@ -97,7 +103,8 @@ app_pid=$!
 app_wait_ready "$app_url" "$app_pid" "$work/app.log"
 
 echo "command: ${overrides}ops/bench-replay.sh $calls $speed $*"
-echo "app: Release build, Ivr:OfferCallbackAfterSeconds=$Ivr__OfferCallbackAfterSeconds, Hotline:WebhookBudgetMilliseconds=$Hotline__WebhookBudgetMilliseconds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
+echo "app: Release build, Ivr:OfferCallbackAfterSeconds=$Ivr__OfferCallbackAfterSeconds, Hotline:WebhookBudgetMilliseconds=$Hotline__WebhookBudgetMilliseconds," \
+  "Wellness:SweepSeconds=$Wellness__SweepSeconds, Twilio:CallsPerSecond=$Twilio__CallsPerSecond; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 status=0
 dotnet tests/Hotline.Replay/bin/Release/net10.0/Hotline.Replay.dll run --calls "$calls" --speed "$speed" \
   --db "$connection" --app "$app_url" --sandbox-urls "$sandbox_url" --auth-token "$token" --account-sid "$sid" \

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Hotline.Replay;
 
-// Writes a seeded, deterministic lockdown day of N calls (see ReplayDay for the two phases) and works out, from the
+// Writes a seeded, deterministic lockdown day of N calls (see ReplayDay for the phases) and works out, from the
 // app's rules, where each call must end up:
 //  - no operator on duty, category chosen, message left          → voicemail, need (call/category), voicemail, reference SMS
 //  - no operator on duty, menu failed (9,9,9), message left       → voicemail, need (voicemail/other), voicemail, reference SMS
@@ -14,7 +14,15 @@ namespace Hotline.Replay;
 //  - operator on duty, category chosen, waited Ivr:MaxWaitSeconds, left a message → voicemail, need, voicemail, reference SMS
 //  - an SMS                                                       → need (sms/other), reply SMS
 //  - staffed phase, category chosen, waits in the queue           → answered by an operator, need acknowledged and resolved
-// Wellness calls and escalations are not in the day yet.
+// and, for the wellness round (about one flagged resident per hundred calls, at least 8, every kind at least once):
+//  - answers and presses 1                                        → check well after 1 call, no need
+//  - answers and presses 2                                        → check needs_help after 1 call, need (wellness/wellness_help)
+//  - never answers / busy                                         → check not_reached after Wellness's 4 calls, need
+//                                                                   (wellness/home_visit), alerted to the level-1
+//                                                                   supervisors at once (SMS, then a call) and
+//                                                                   acknowledged by the one who presses 1
+//  - one of the day's callers, flagged after calling              → check called_in, never rung
+// Escalations of the day's other urgent needs depend on the real time the replay takes (see ReplayAudit).
 public static class DayGenerator
 {
     // Relative call volume per hour of a lockdown day: quiet nights, a morning rush when the building lists go
@@ -218,6 +226,49 @@ public static class DayGenerator
             needs.Add((from, $"sms/{rules.VoicemailCategory}"));
         }
 
+        // The wellness round: new residents, and a few of the day's callers (flagged once their call is over).
+        var wellnessCount = Math.Max(8, calls / 100);
+        string[] kinds = ["well", "help", "no_answer", "busy", "called_in"];
+        var callerPool = outcomes.Select(o => o.Phone).Distinct().ToList();
+        var wellness = new List<WellnessResident>();
+        var wellnessExpected = new SortedDictionary<string, WellnessExpectation>(StringComparer.Ordinal);
+        for (var i = 0; i < wellnessCount; i++)
+        {
+            var roll = random.NextDouble();
+            var kind = i < kinds.Length ? kinds[i]
+                : roll < 0.70 ? "well" : roll < 0.80 ? "help" : roll < 0.88 ? "no_answer" : roll < 0.93 ? "busy" : "called_in";
+            if (kind == "called_in" && callerPool.Count == 0)
+            {
+                kind = "well";
+            }
+
+            string phone;
+            if (kind == "called_in")
+            {
+                var pick = random.Next(callerPool.Count);
+                phone = callerPool[pick];
+                callerPool.RemoveAt(pick);
+            }
+            else
+            {
+                phone = "+86135" + i.ToString("D8", CultureInfo.InvariantCulture);
+            }
+
+            wellness.Add(new WellnessResident(phone, $"Wellness resident {i + 1}", kind));
+            wellnessExpected[phone] = kind switch
+            {
+                "well" => new WellnessExpectation("well", 1, null, "pressed 1"),
+                "help" => new WellnessExpectation("needs_help", 1, "wellness/wellness_help", "pressed 2"),
+                "no_answer" => new WellnessExpectation("not_reached", rules.WellnessAttempts, "wellness/home_visit", "no answer"),
+                "busy" => new WellnessExpectation("not_reached", rules.WellnessAttempts, "wellness/home_visit", "busy"),
+                _ => new WellnessExpectation("called_in", 0, null, "called the hotline"),
+            };
+            if (wellnessExpected[phone].Need is { } need)
+            {
+                needs.Add((phone, need));
+            }
+        }
+
         // Which calls the app turns into a callback request (Callbacks/CallbackRequests.cs).
         var callbackCalls = outcomes.Where((o, i) => o.Outcome is "voicemail" or "callback_requested" or "abandoned_in_queue"
             || o.Outcome == "abandoned_in_ivr" && hungUpWithNeed.Contains(i)).ToList();
@@ -234,6 +285,17 @@ public static class DayGenerator
             QueueTimeouts = queueTimeouts,
             AnsweredBy = answeredBy,
             Resolutions = resolutions,
+            Wellness = wellnessExpected,
+            HomeVisits = wellnessExpected.Values.Count(w => w.Status == "not_reached"),
+            WellnessMaxAttempts = rules.WellnessAttempts,
+            // Two at level 1 (the first acknowledges alert calls, the second listens and hangs up) and one at level 2,
+            // whom nothing should reach while level 1 answers.
+            Supervisors =
+            [
+                new("replay-sup-1", "+8613000002001", 1, Acknowledges: true),
+                new("replay-sup-2", "+8613000002002", 1, Acknowledges: false),
+                new("replay-sup-3", "+8613000002003", 2, Acknowledges: true),
+            ],
         };
         foreach (var group in outcomes.GroupBy(o => o.Phone))
         {
@@ -263,6 +325,8 @@ public static class DayGenerator
         return new ReplayDay
         {
             Seed = seed,
+            TimeScale = daySeconds / 86_400,
+            Supervisors = expected.Supervisors,
             Phases =
             [
                 new() { Name = "voicemail", OperatorOnDuty = false, Scenario = new() { Callers = Sorted(phaseCallers[0]), Sms = Sorted(phaseSms[0]) } },
@@ -271,6 +335,8 @@ public static class DayGenerator
                 [
                     new() { Name = "staffed", OperatorOnDuty = false, MaxSpeed = StaffedMaxSpeed, Shifts = shifts, Scenario = new() { Callers = staffedLines } },
                 ],
+                // The operator on duty (who never dequeues) gives the resident who presses 2 the urgent queue to wait in.
+                new() { Name = "wellness", OperatorOnDuty = true, Wellness = wellness },
             ],
             Expected = expected,
         };

@@ -16,10 +16,10 @@ public sealed record AuditResult(IReadOnlyList<AuditLine> Lines, IReadOnlyList<s
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.AppendLine($"{"kind",-40} {"expected",10} {"found",10}");
+        text.AppendLine($"{"kind",-62} {"expected",10} {"found",10}");
         foreach (var line in Lines)
         {
-            text.AppendLine($"{line.Kind,-40} {line.Expected,10} {line.Found,10}{(line.Ok ? "" : "   <-- MISMATCH")}");
+            text.AppendLine($"{line.Kind,-62} {line.Expected,10} {line.Found,10}{(line.Ok ? "" : "   <-- MISMATCH")}");
         }
 
         foreach (var problem in Problems.Take(50))
@@ -37,11 +37,13 @@ public sealed record AuditResult(IReadOnlyList<AuditLine> Lines, IReadOnlyList<s
     }
 }
 
-public static class ReplayAudit
+public static partial class ReplayAudit
 {
-    // smsReplies: how many inbound SMS the sandbox saw answered with a reference (TwiML replies leave no row).
-    public static async Task<AuditResult> RunAsync(NpgsqlDataSource db, ReplayExpectations expected, int? smsReplies, CancellationToken ct = default)
+    // run: what the sandbox saw (inbound SMS answered with a reference, which leaves no row; what the supervisors' and
+    // the wellness residents' phones received); null audits the database alone.
+    public static async Task<AuditResult> RunAsync(NpgsqlDataSource db, ReplayExpectations expected, ReplayRun? run, CancellationToken ct = default)
     {
+        var smsReplies = run?.SmsAnswered;
         await using var conn = await db.OpenConnectionAsync(ct);
         var lines = new List<AuditLine>();
         var problems = new List<string>();
@@ -183,8 +185,11 @@ public static class ReplayAudit
             }
 
             var taken = expected.AnsweredBy.Values.Sum();
-            Line("needs acknowledged (audit log)", taken, await ScalarAsync(conn,
-                "SELECT count(*)::int FROM audit_log WHERE entity = 'need' AND action = 'acknowledged' AND staff_id IS NOT NULL", ct));
+            Line("needs acknowledged by operators (audit log)", taken, await ScalarAsync(conn,
+                """
+                SELECT count(*)::int FROM audit_log a JOIN staff s ON s.id = a.staff_id AND s.role = 'operator'
+                WHERE a.entity = 'need' AND a.action = 'acknowledged'
+                """, ct));
             Line("needs resolved, their call not answered", 0, await ScalarAsync(conn,
                 "SELECT count(*)::int FROM needs n JOIN calls c ON c.id = n.call_id WHERE n.status = 'resolved' AND c.outcome IS DISTINCT FROM 'answered'", ct));
             Line("take-next calls to operators (completed)", taken, await ScalarAsync(conn,
@@ -193,7 +198,7 @@ public static class ReplayAudit
                 "SELECT count(*)::int FROM calls WHERE purpose = 'take_next' AND status <> 'completed'", ct));
             Line("operators who came on duty", expected.AnsweredBy.Count, await ScalarAsync(conn,
                 "SELECT count(*)::int FROM staff WHERE role = 'operator' AND duty_changed_at IS NOT NULL", ct));
-            Line("operators on duty at the end", 0, await ScalarAsync(conn, "SELECT count(*)::int FROM staff WHERE on_duty", ct));
+            Line("operators on duty at the end", 0, await ScalarAsync(conn, "SELECT count(*)::int FROM staff WHERE on_duty AND role = 'operator'", ct));
         }
 
         // Tables landing with other features: counted when present.
@@ -208,11 +213,14 @@ public static class ReplayAudit
                 "SELECT count(*)::int FROM callback_events WHERE dedupe_key LIKE 'request:call:%' AND detail LIKE 'queue_request%'", ct));
         }
 
-        if (await TableExistsAsync(conn, "escalations", ct))
+        if (expected.Wellness.Count > 0)
         {
-            // The replay runs in minutes of real time, so no acknowledgement deadline has passed: reported, not checked.
-            var escalations = await ScalarAsync(conn, "SELECT count(*)::int FROM escalations", ct);
-            Line("escalations (reported only)", escalations, escalations);
+            await WellnessAsync(conn, expected, run, Line, problems, ct);
+        }
+
+        if (expected.Supervisors.Count > 0)
+        {
+            await EscalationsAsync(conn, expected, run, Line, problems, ct);
         }
 
         return new AuditResult(lines, problems);
@@ -257,9 +265,14 @@ public static class ReplayAudit
     static async Task<bool> TableExistsAsync(NpgsqlConnection conn, string table, CancellationToken ct) =>
         await ScalarAsync(conn, $"SELECT count(*)::int FROM pg_tables WHERE schemaname = current_schema() AND tablename = '{table}'", ct) > 0;
 
-    static async Task<int> ScalarAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    static async Task<int> ScalarAsync(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+
         return (int)(await cmd.ExecuteScalarAsync(ct))!;
     }
 

@@ -1,5 +1,6 @@
 using Hotline.Calls;
 using Hotline.Needs;
+using Hotline.Staff;
 using Hotline.Telephony;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public static class WellnessEndpoints
     public static RouteGroupBuilder MapWellness(this RouteGroupBuilder api)
     {
         api.MapGet("/wellness/today", Today);
+        api.MapPost("/wellness/round", RunRound).RequireAuthorization(Policies.Supervisor);
         return api;
     }
 
@@ -107,6 +109,15 @@ public static class WellnessEndpoints
     public sealed record WellnessDay(
         string Day, int Total, int Reached, int Well, int NeedsHelp, int NotReached, int InProgress, int CalledIn,
         IReadOnlyList<WellnessStore.DayCheck> Checks);
+
+    // Runs today's round now instead of waiting for Wellness:Cron: residents flagged since the morning's round are
+    // called today, and everyone already in the round is left alone (the round adds only residents without a check).
+    static async Task<Results<Ok<WellnessDay>, ProblemHttpResult>> RunRound(WellnessRoundJob round, NpgsqlDataSource db, WellnessStore store,
+        IOptions<WellnessOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        await round.RunAsync(ct);
+        return await Today(null, db, store, options, clock, ct);
+    }
 
     // Today's round (or ?date=yyyy-MM-dd) in the configured time zone: reached = well + needs help.
     static async Task<Results<Ok<WellnessDay>, ProblemHttpResult>> Today(string? date, NpgsqlDataSource db, WellnessStore store,

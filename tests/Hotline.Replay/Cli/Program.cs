@@ -71,7 +71,7 @@ public static class Program
         if (args.TryGetValue("out", out var file))
         {
             await File.WriteAllTextAsync(file, json);
-            Console.Error.WriteLine($"[replay] wrote {file}: {day.Expected.Calls} calls, {day.Expected.InboundSms} SMS");
+            Console.Error.WriteLine($"[replay] wrote {file}: {day.Expected.Calls} calls, {day.Expected.InboundSms} SMS, {day.Expected.Wellness.Count} wellness residents");
         }
         else
         {
@@ -108,11 +108,12 @@ public static class Program
             log: line => Console.Error.WriteLine($"[replay] {wall.Elapsed.TotalSeconds,6:0.0} s  {line}"));
         var failedRequests = run.FailedRequests.Count;
         var played = wall.Elapsed;
-        var audit = await ReplayAudit.RunAsync(db, day.Expected, run.SmsAnswered);
-        Console.WriteLine($"Lockdown-day replay: {day.Expected.Calls} calls, {day.Expected.InboundSms} SMS, seed {day.Seed}, {speed}x");
+        var audit = await ReplayAudit.RunAsync(db, day.Expected, run);
+        Console.WriteLine($"Lockdown-day replay: {day.Expected.Calls} calls, {day.Expected.InboundSms} SMS, {day.Expected.Wellness.Count} wellness residents, " +
+                          $"seed {day.Seed}, {speed}x");
         Console.WriteLine($"wall time (played + quiet) {played.TotalSeconds:0.0} s; failed webhook requests {failedRequests}; " +
-                          $"operator steps that failed {run.OperatorProblems.Count}");
-        foreach (var problem in run.FailedRequests.Concat(run.OperatorProblems).Take(20))
+                          $"operator steps that failed {run.OperatorProblems.Count}; wellness problems {run.WellnessProblems.Count}");
+        foreach (var problem in run.Problems.Take(20))
         {
             Console.WriteLine("  " + problem);
         }
@@ -136,7 +137,7 @@ public static class Program
             Console.WriteLine($"PostgreSQL (postmaster {q} and its backends): CPU {(serverAfter - (postgresCpuBefore ?? 0)):0.0} s during the replay");
         }
 
-        return audit.Ok && failedRequests == 0 && run.OperatorProblems.Count == 0 ? 0 : 1;
+        return audit.Ok && !run.Problems.Any() ? 0 : 1;
     }
 
     // A PostgreSQL server's CPU: the postmaster, the children it has reaped, and the live ones (backends, WAL writer, ...).

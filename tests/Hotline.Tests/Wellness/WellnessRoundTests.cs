@@ -1,7 +1,10 @@
+using System.Net;
+using System.Net.Http.Json;
 using Dapper;
 using Hangfire;
 using Hangfire.Storage;
 using Hotline.Reports;
+using Hotline.Staff;
 using Hotline.Tests.Support;
 using Hotline.Wellness;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +36,25 @@ public sealed class WellnessRoundTests(HotlineFixture fixture) : HotlineTest(fix
         Assert.Equal("called_in", checks[2].Status);
         var shanghaiToday = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")).Date;
         Assert.All(checks, c => Assert.Equal(shanghaiToday, c.Day));
+    }
+
+    [Fact]
+    public async Task A_supervisor_can_run_todays_round_now_and_a_second_run_adds_only_residents_flagged_since()
+    {
+        await StaffLogin.AddStaffAsync(Fixture, "sup", Roles.Supervisor);
+        await StaffLogin.AddStaffAsync(Fixture, "op", Roles.Operator);
+        await ExecuteAsync("INSERT INTO residents (phone, flags) VALUES ('+8613800000011', '{elderly_alone}'), ('+8613800000012', '{dialysis}')");
+        using var supervisor = await StaffLogin.LoggedInAsync(Fixture, "sup");
+        using var op = await StaffLogin.LoggedInAsync(Fixture, "op");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsync("/api/wellness/round", null)).StatusCode);
+        var first = await supervisor.PostAsync("/api/wellness/round", null);
+        await ExecuteAsync("UPDATE residents SET flags = '{elderly_alone}' WHERE phone = '+8613800000012'");
+        var second = await (await supervisor.PostAsync("/api/wellness/round", null)).Content.ReadFromJsonAsync<WellnessEndpoints.WellnessDay>();
+
+        Assert.Equal(1, (await first.Content.ReadFromJsonAsync<WellnessEndpoints.WellnessDay>())!.Total);
+        Assert.Equal(2, second!.Total);
+        Assert.Equal(2L, await ScalarAsync<long>("SELECT count(*) FROM wellness_checks"));
     }
 
     [Fact]
