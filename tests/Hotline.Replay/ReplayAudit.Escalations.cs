@@ -111,7 +111,16 @@ public static partial class ReplayAudit
             WHERE m.message_sid IS NOT NULL
             """, r => (Phone: r.GetString(0), Body: r.GetString(1)), ct);
         var sentSet = sent.ToHashSet();
-        var received = run.SupervisorSms.SelectMany(p => p.Value.Select(body => (Phone: p.Key, Body: body))).ToList();
+        // The phones after the database, so that an alert sent meanwhile is in both. The sandbox notes a message just
+        // after answering the request that sent it: a message with its SID may need a moment to show on the phone.
+        var phones = run.SupervisorSmsNow();
+        for (var wait = 0; wait < 30 && Received(phones).Count(sentSet.Contains) < sent.Count; wait++)
+        {
+            await Task.Delay(100, ct);
+            phones = run.SupervisorSmsNow();
+        }
+
+        var received = Received(phones);
         line("alert SMS handed to Twilio", sent.Count, sent.Count);
         line("alert SMS received by the supervisors' phones", sent.Count, received.Count(sentSet.Contains));
         line("alert SMS a supervisor received twice (same text)", 0, received.GroupBy(r => r).Sum(g => g.Count() - 1));
@@ -119,9 +128,12 @@ public static partial class ReplayAudit
         var references = await QueryAsync(conn, "SELECT reference FROM needs WHERE category = 'home_visit'", r => r.GetString(0), ct);
         foreach (var supervisor in expected.Supervisors)
         {
-            var bodies = run.SupervisorSms.GetValueOrDefault(supervisor.Phone) ?? [];
+            var bodies = phones.GetValueOrDefault(supervisor.Phone) ?? [];
             line($"home visit alert SMS received by {supervisor.Username}", supervisor.Level == 1 ? homeVisits : 0,
                 bodies.Count(b => references.Any(r => b.Contains($" {r} ", StringComparison.Ordinal))));
         }
     }
+
+    static List<(string Phone, string Body)> Received(IReadOnlyDictionary<string, IReadOnlyList<string>> phones) =>
+        phones.SelectMany(p => p.Value.Select(body => (Phone: p.Key, Body: body))).ToList();
 }

@@ -20,7 +20,9 @@ namespace Hotline.Replay;
 public sealed record ReplayRun(int SmsAnswered, IReadOnlyList<string> FailedRequests, IReadOnlyList<string> OperatorProblems)
 {
     public IReadOnlyList<string> WellnessProblems { get; init; } = [];
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> SupervisorSms { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    // Read when asked, not when the day ends: the ladder goes on alerting about the day's unacknowledged needs while
+    // the audit runs, so the audit reads the database first and the phones after it.
+    public Func<IReadOnlyDictionary<string, IReadOnlyList<string>>> SupervisorSmsNow { get; init; } = () => new Dictionary<string, IReadOnlyList<string>>();
     public IReadOnlyDictionary<string, int> WellnessCallsRung { get; init; } = new Dictionary<string, int>();
 
     public IEnumerable<string> Problems => FailedRequests.Concat(OperatorProblems).Concat(WellnessProblems);
@@ -106,7 +108,7 @@ public static class ReplayPlayer
         return new ReplayRun(answered, failed, operatorProblems)
         {
             WellnessProblems = wellnessProblems,
-            SupervisorSms = day.Supervisors.ToDictionary(s => s.Phone, s => (IReadOnlyList<string>)sandbox.Phones.MessagesTo(s.Phone).Select(m => m.Body).ToList()),
+            SupervisorSmsNow = () => day.Supervisors.ToDictionary(s => s.Phone, s => (IReadOnlyList<string>)sandbox.Phones.MessagesTo(s.Phone).Select(m => m.Body).ToList()),
             WellnessCallsRung = residents.ToDictionary(p => p, p => sandbox.Phones.CallsOf(p).Count(c => c.Role == "rang")),
         };
     }
