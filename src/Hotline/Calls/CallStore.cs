@@ -65,28 +65,11 @@ public sealed class CallStore
         ON CONFLICT (dedupe_key) DO NOTHING
         """;
 
-    // The events in order, then alsoRun, in one round trip; true when the last event was new.
-    public async Task<bool> AddEventsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<CallEvent> events,
-        NpgsqlBatchCommand? alsoRun, CancellationToken ct)
+    // One event on its own (the sweeps'); a voice step sends its events with its other writes (VoiceStep).
+    public async Task AddEventAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CallEvent e, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var e in events)
-        {
-            batch.BatchCommands.Add(EventCommand(e));
-        }
-
-        if (alsoRun is not null)
-        {
-            batch.BatchCommands.Add(alsoRun);
-        }
-
-        if (batch.BatchCommands.Count == 0)
-        {
-            return false;
-        }
-
+        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { EventCommand(e) } };
         await batch.ExecuteNonQueryAsync(ct);
-        return events.Count > 0 && batch.BatchCommands[events.Count - 1].RecordsAffected == 1;
     }
 
     // One call event as a batch statement; it affects no row when its dedupe key was seen before.

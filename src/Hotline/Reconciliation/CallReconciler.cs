@@ -140,8 +140,8 @@ public sealed class CallReconciler(
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var payload = JsonSerializer.Serialize(new { call.CallSid, call.Status, reason = "Twilio answered 404 to a fetch of this call" });
-        await calls.AddEventsAsync(conn, tx, [new CallEvent(call.Id, NotFoundEvent, "Twilio does not know this call", payload,
-            $"{NotFoundEvent}:{call.CallSid}", false, clock.GetUtcNow().UtcDateTime)], null, ct);
+        await calls.AddEventAsync(conn, tx, new CallEvent(call.Id, NotFoundEvent, "Twilio does not know this call", payload,
+            $"{NotFoundEvent}:{call.CallSid}", false, clock.GetUtcNow().UtcDateTime), ct);
         await tx.CommitAsync(ct);
     }
 

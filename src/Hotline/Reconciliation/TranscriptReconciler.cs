@@ -103,8 +103,8 @@ public sealed class TranscriptReconciler(
         if (marked)
         {
             var payload = JsonSerializer.Serialize(new { voicemail.RecordingSid, reason });
-            await calls.AddEventsAsync(conn, tx, [new CallEvent(voicemail.CallId, "transcription_missing", reason, payload,
-                $"transcription_missing:{voicemail.RecordingSid}", false, now)], null, ct);
+            await calls.AddEventAsync(conn, tx, new CallEvent(voicemail.CallId, "transcription_missing", reason, payload,
+                $"transcription_missing:{voicemail.RecordingSid}", false, now), ct);
         }
 
         await tx.CommitAsync(ct);
