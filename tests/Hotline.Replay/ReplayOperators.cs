@@ -90,6 +90,9 @@ public sealed class ReplayOperators(NpgsqlDataSource db, Func<HttpClient> newCli
             return "nobody reached the queue";
         }
 
+        // The bridge is recorded on the caller's call, which only Twilio picks: the wait below looks through the events
+        // written since this request, by primary key, rather than the whole day's (a scan that grew with every call).
+        var eventsBefore = await ScalarAsync<long>("SELECT coalesce(max(id), 0) FROM call_events", 0, ct);
         using var response = await client.PostAsync("/api/board/take-next", null, ct);
         if (!response.IsSuccessStatusCode)
         {
@@ -98,9 +101,9 @@ public sealed class ReplayOperators(NpgsqlDataSource db, Func<HttpClient> newCli
 
         var operatorCallId = (await response.Content.ReadFromJsonAsync<TakeNextAnswer>(ct))!.CallId;
         var needId = await WaitForAsync<long>(
-            """
+            $"""
             SELECT n.id FROM call_events e JOIN needs n ON n.call_id = e.call_id
-            WHERE e.kind = 'bridged' AND e.detail = 'to operator call ' || @id
+            WHERE e.id > {eventsBefore} AND e.kind = 'bridged' AND e.detail = 'to operator call ' || @id
             """, operatorCallId, ct);
         if (needId is null)
         {

@@ -1,4 +1,5 @@
 using Dapper;
+using Hotline.Calls;
 using Npgsql;
 
 namespace Hotline.Callbacks;
@@ -91,11 +92,10 @@ public sealed class CallbackStore
     // time they called. Calls older than a few hours are not waiting, whatever their row says (a lost final status).
     public Task<WaitingCaller?> FirstWaitingCallerAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTime now) =>
         conn.QueryFirstOrDefaultAsync<WaitingCaller>(
-            """
+            $"""
             SELECT c.id AS call_id, coalesce(n.urgency, CASE WHEN c.queue_name = 'urgent' THEN 'urgent' ELSE 'normal' END) AS urgency, c.started_at
             FROM calls c LEFT JOIN needs n ON n.call_id = c.id
-            WHERE c.stage = 'queue' AND c.queue_result IS NULL AND c.started_at > @since
-              AND c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
+            WHERE {CallStore.WaitingInQueue} AND c.started_at > @since
             ORDER BY array_position(@order, coalesce(n.urgency, CASE WHEN c.queue_name = 'urgent' THEN 'urgent' ELSE 'normal' END)), c.started_at
             LIMIT 1
             """, new { order = Needs.Urgency.Order, since = now.AddHours(-3) }, tx);

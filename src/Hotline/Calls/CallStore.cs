@@ -28,6 +28,13 @@ public sealed class CallStore
         FROM c LEFT JOIN residents r ON r.id = c.resident_id LEFT JOIN needs n ON n.call_id = c.id
         """;
 
+    // A caller waiting in one of our queues now (calls aliased c): the predicate of calls_waiting_in_queue, spelt out
+    // so the planner can use it, as the queue's readers would otherwise scan every call ever taken (migration 0009).
+    public const string WaitingInQueue = """
+        c.stage = 'queue' AND c.enqueued_at IS NOT NULL AND c.queue_result IS NULL
+        AND c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
+        """;
+
     // An outbound call's row exists before Twilio gives it a CallSid; its callbacks carry our row id and claim it.
     const string BindOutboundSql = "UPDATE calls SET call_sid = @CallSid WHERE id = @outboundId AND call_sid IS NULL";
 
@@ -156,14 +163,16 @@ public sealed class CallStore
     public Task<EndedCall> RecomputeOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId) =>
         conn.QuerySingleAsync<EndedCall>(RecomputeOutcomeSql + EndedCallReturning, new { callId }, tx);
 
-    // Appended to RecomputeOutcomeSql: what CallbackRequests.CallEndedAsync decides on, so it need not read the call again.
+    // Follows RecomputeOutcomeSql: what CallbackRequests.CallEndedAsync decides on, so it need not read the call again.
+    // A statement of its own, as the update returns no row when the outcome stayed as it was.
     const string EndedCallReturning = """
-
-        RETURNING c.status, c.outcome, c.duration_seconds, EXISTS (SELECT 1 FROM needs n WHERE n.call_id = c.id) AS has_need
+        ;
+        SELECT c.status, c.outcome, c.duration_seconds, EXISTS (SELECT 1 FROM needs n WHERE n.call_id = c.id) AS has_need
+        FROM calls c WHERE c.id = @callId
         """;
 
-    const string RecomputeOutcomeSql = """
-        UPDATE calls c SET outcome = CASE
+    const string OutcomeOfCall = """
+        CASE
             WHEN c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled') THEN NULL
             WHEN c.direction <> 'inbound' THEN CASE WHEN c.status = 'completed' THEN 'answered' ELSE 'missed' END
             WHEN c.stage = 'answered' OR c.queue_result = 'bridged' THEN 'answered'
@@ -173,7 +182,13 @@ public sealed class CallStore
             WHEN c.enqueued_at IS NOT NULL THEN 'abandoned_in_queue'
             ELSE 'abandoned_in_ivr'
         END
-        WHERE c.id = @callId
+        """;
+
+    // Most steps of a live call recompute an outcome that is still NULL; writing it anyway cost a row version each.
+    // The condition is checked again on the latest version when a concurrent step updated the row first.
+    const string RecomputeOutcomeSql = $"""
+        UPDATE calls c SET outcome = {OutcomeOfCall}
+        WHERE c.id = @callId AND c.outcome IS DISTINCT FROM {OutcomeOfCall}
         """;
 }
 

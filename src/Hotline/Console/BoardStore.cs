@@ -1,4 +1,5 @@
 using Dapper;
+using Hotline.Calls;
 using Hotline.Infrastructure;
 using Npgsql;
 
@@ -66,14 +67,13 @@ public sealed class BoardStore(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var queue = await conn.QueryAsync<QueuedCall>(new CommandDefinition(
-            """
+            $$"""
             SELECT c.id, c.call_sid, c.queue_name, c.enqueued_at, c.from_phone, r.name AS resident_name,
                    coalesce(r.flags, '{}') AS resident_flags, n.id AS need_id, n.reference, n.category, n.urgency
             FROM calls c
             LEFT JOIN residents r ON r.id = c.resident_id
             LEFT JOIN needs n ON n.call_id = c.id
-            WHERE c.stage = 'queue' AND c.direction = 'inbound'
-              AND c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
+            WHERE {{CallStore.WaitingInQueue}} AND c.direction = 'inbound'
             ORDER BY c.queue_name = 'urgent' DESC, c.enqueued_at, c.id
             LIMIT 200
             """, cancellationToken: ct));

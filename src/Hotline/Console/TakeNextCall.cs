@@ -30,11 +30,10 @@ public static class TakeNextCall
     }
 
     // The caller Twilio will hand over next: urgent queue first, longest wait first, as Twilio's queues are FIFO.
-    public const string FrontOfQueues = """
+    public const string FrontOfQueues = $"""
         SELECT c.id, c.queue_name, n.reference
         FROM calls c LEFT JOIN needs n ON n.call_id = c.id
-        WHERE c.stage = 'queue' AND c.direction = 'inbound'
-          AND c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
+        WHERE {CallStore.WaitingInQueue} AND c.direction = 'inbound'
         ORDER BY c.queue_name = 'urgent' DESC, c.enqueued_at, c.id
         LIMIT 1
         """;

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dapper;
+using Hotline.Calls;
 using Hotline.Infrastructure;
 using Hotline.Staff;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -151,7 +152,7 @@ public static class ResidentEndpoints
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<WaitingCaller>(new CommandDefinition(
-            """
+            $$"""
             SELECT c.call_sid, c.queue_name AS queue, c.enqueued_at,
                    CASE WHEN c.direction = 'inbound' THEN c.from_phone ELSE c.to_phone END AS phone,
                    r.id AS resident_id, r.name AS resident_name, coalesce(r.flags, '{}') AS flags, coalesce(c.language, r.language) AS language,
@@ -159,8 +160,7 @@ public static class ResidentEndpoints
             FROM calls c
             LEFT JOIN residents r ON r.id = c.resident_id
             LEFT JOIN needs n ON n.call_id = c.id
-            WHERE c.stage = 'queue' AND c.queue_result IS NULL
-              AND c.status NOT IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')
+            WHERE {{CallStore.WaitingInQueue}}
             ORDER BY (c.queue_name = 'urgent') DESC, c.enqueued_at, c.id
             LIMIT 500
             """, cancellationToken: ct));
