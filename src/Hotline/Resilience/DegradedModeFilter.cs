@@ -28,7 +28,7 @@ public sealed class DegradedModeFilter(
         {
             // Earlier webhooks of this call are still in the journal (the database just came back): handled now, this
             // one would overtake them, e.g. a recording callback would create the call row without the caller's number.
-            return await JournalAsync(http, received, "earlier webhooks of the call are journaled", callerGone);
+            return await JournalAsync(http, received, "earlier webhooks of the call are journaled", callerGone, followsEarlier: true);
         }
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(callerGone);
@@ -63,11 +63,17 @@ public sealed class DegradedModeFilter(
         }
     }
 
-    async Task<object?> JournalAsync(HttpContext http, DateTime received, string reason, CancellationToken callerGone, string? problem = null)
+    // A webhook journaled only because its call's earlier ones are is not a failure of its own, so it is logged at
+    // Debug: an overloaded 80,000-call replay logged a million such warnings in 17 minutes (250 MB, mostly queue polls
+    // of journaled calls) while the machine had no CPU to spare. The failure that started a call's journaling stays a
+    // warning, with its exception.
+    async Task<object?> JournalAsync(HttpContext http, DateTime received, string reason, CancellationToken callerGone, string? problem = null,
+        bool followsEarlier = false)
     {
         var form = await http.Request.ReadFormAsync(callerGone);
         journal.Append(JournalEntry.From(http, form, received, reason));
-        logger.LogWarning("Database unavailable ({Reason}); journaled {Path} for call or message {Sid} and answered without it",
+        logger.Log(followsEarlier ? LogLevel.Debug : LogLevel.Warning,
+            "Database unavailable ({Reason}); journaled {Path} for call or message {Sid} and answered without it",
             problem ?? reason, http.Request.Path, form["CallSid"].FirstOrDefault() ?? form["MessageSid"].FirstOrDefault());
         return answers.For(http.Request.Path.Value ?? "");
     }

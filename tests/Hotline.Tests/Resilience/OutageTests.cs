@@ -4,7 +4,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hotline.Resilience;
 using Hotline.Tests.Support;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using sandbox::Hotline.Sandbox.Calls;
 
 namespace Hotline.Tests.Resilience;
@@ -163,12 +165,7 @@ public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
         // Found by ops/drills.sh sigkill: the filter answered with voicemail TwiML, but left RequestAborted on the spent
         // budget, so Kestrel aborted writing it and Twilio got 499 (the test server does not show it; this checks the cause).
         var filter = Fixture.Factory.Services.GetRequiredService<DegradedModeFilter>();
-        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = Fixture.Factory.Services };
-        http.Request.Method = "POST";
-        http.Request.Path = "/twilio/voice/incoming";
-        http.Request.ContentType = "application/x-www-form-urlencoded";
-        http.Request.Body = new MemoryStream("CallSid=CA306&From=%2B8613800000306&To=%2B8621000000000"u8.ToArray());
-        var context = new Microsoft.AspNetCore.Http.DefaultEndpointFilterInvocationContext(http);
+        var context = Webhook("/twilio/voice/incoming", "CallSid=CA306&From=%2B8613800000306&To=%2B8621000000000");
 
         var answer = await filter.InvokeAsync(context, async c =>
         {
@@ -177,8 +174,52 @@ public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
         });
 
         Assert.IsType<Hotline.Telephony.TwimlResult>(answer);
-        Assert.False(http.RequestAborted.IsCancellationRequested);
+        Assert.False(context.HttpContext.RequestAborted.IsCancellationRequested);
         await ReplayUntilEmptyAsync();
+    }
+
+    [Fact]
+    public async Task Webhooks_journaled_behind_a_failed_one_of_their_call_are_not_warnings_of_their_own()
+    {
+        // An overloaded 80,000-call replay logged a warning for every queue poll of every journaled call: a million in
+        // 17 minutes. The failure that started a call's journaling is the warning; what follows it is Debug.
+        var log = new LevelsLog();
+        var filter = ActivatorUtilities.CreateInstance<DegradedModeFilter>(Fixture.Factory.Services, log);
+        const string call = "CallSid=CA307&From=%2B8613800000307&To=%2B8621000000000";
+
+        await filter.InvokeAsync(Webhook("/twilio/voice/incoming", call), async _ =>
+        {
+            await Task.Yield();
+            throw new TimeoutException("the database is too slow");
+        });
+        await filter.InvokeAsync(Webhook("/twilio/voice/language", call + "&Digits=2"),
+            _ => throw new InvalidOperationException("a call with journaled webhooks must be journaled, not handled"));
+
+        Assert.Equal([LogLevel.Warning, LogLevel.Debug], log.Levels);
+        Assert.Equal(2, Journal.Depth);
+        await ReplayUntilEmptyAsync();
+    }
+
+    DefaultEndpointFilterInvocationContext Webhook(string path, string form)
+    {
+        var http = new DefaultHttpContext { RequestServices = Fixture.Factory.Services };
+        http.Request.Method = "POST";
+        http.Request.Path = path;
+        http.Request.ContentType = "application/x-www-form-urlencoded";
+        http.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(form));
+        return new DefaultEndpointFilterInvocationContext(http);
+    }
+
+    sealed class LevelsLog : ILogger<DegradedModeFilter>
+    {
+        public List<LogLevel> Levels { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Levels.Add(logLevel);
     }
 
     async Task<IEnumerable<T>> QueryAsync<T>(string sql)
