@@ -64,9 +64,9 @@ public sealed class DegradedModeFilter(
     }
 
     // A webhook journaled only because its call's earlier ones are is not a failure of its own, so it is logged at
-    // Debug: an overloaded 80,000-call replay logged a million such warnings in 17 minutes (250 MB, mostly queue polls
-    // of journaled calls) while the machine had no CPU to spare. The failure that started a call's journaling stays a
-    // warning, with its exception.
+    // Debug: an overloaded 80,000-call replay logged a million warnings in 17 minutes (250 MB), most of them for such
+    // followers (queue polls of journaled calls), while the machine had no CPU to spare. The failure that started a
+    // call's journaling stays a warning, with its exception.
     async Task<object?> JournalAsync(HttpContext http, DateTime received, string reason, CancellationToken callerGone, string? problem = null,
         bool followsEarlier = false)
     {
