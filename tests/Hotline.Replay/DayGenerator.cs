@@ -326,7 +326,6 @@ public static class DayGenerator
         {
             Seed = seed,
             TimeScale = daySeconds / 86_400,
-            Supervisors = expected.Supervisors,
             Phases =
             [
                 new() { Name = "voicemail", OperatorOnDuty = false, Scenario = new() { Callers = Sorted(phaseCallers[0]), Sms = Sorted(phaseSms[0]) } },

@@ -28,7 +28,9 @@ public sealed record ReplayDay
     public int Seed { get; init; }
     // Simulated seconds of this day per second of a real day (daySeconds / 86400): the app's back-offs shrink with it.
     public double TimeScale { get; init; } = 1;
-    public List<ReplaySupervisor> Supervisors { get; init; } = [];
+    // The supervisors on duty all day are part of what the audit expects; the players read them from there.
+    [JsonIgnore]
+    public List<ReplaySupervisor> Supervisors => Expected.Supervisors;
     public List<ReplayPhase> Phases { get; init; } = [];
     public ReplayExpectations Expected { get; init; } = new();
 }

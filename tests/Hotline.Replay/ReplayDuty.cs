@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 
@@ -23,6 +24,23 @@ public static class ReplayDuty
         cmd.Parameters.AddWithValue("onDuty", onDuty);
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    // Logs the client in to the console API and has it send the CSRF token with every later request, as the console's
+    // page does; null once logged in, else why not.
+    public static async Task<string?> LogInAsync(HttpClient client, string username, string password, CancellationToken ct)
+    {
+        using var login = await client.PostAsJsonAsync("/api/auth/login", new { username, password }, ct);
+        if (!login.IsSuccessStatusCode)
+        {
+            return $"{username} could not log in: {(int)login.StatusCode}";
+        }
+
+        var csrf = await client.GetFromJsonAsync<CsrfToken>("/api/auth/csrf", ct);
+        client.DefaultRequestHeaders.Add("X-CSRF-TOKEN", csrf!.Token);
+        return null;
+    }
+
+    sealed record CsrfToken(string Token);
 
     // The day's supervisors, on duty on their escalation level with a phone, able to log in to the console.
     public static async Task AddSupervisorsAsync(NpgsqlDataSource db, IEnumerable<ReplaySupervisor> supervisors, CancellationToken ct = default)

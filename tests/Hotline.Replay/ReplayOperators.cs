@@ -148,11 +148,7 @@ public sealed class ReplayOperators(NpgsqlDataSource db, Func<HttpClient> newCli
     async Task<HttpClient> LogInAsync(string username, CancellationToken ct)
     {
         var client = newClient();
-        using var login = await client.PostAsJsonAsync("/api/auth/login", new { username, password = Password }, ct);
-        login.EnsureSuccessStatusCode();
-        var csrf = await client.GetFromJsonAsync<CsrfToken>("/api/auth/csrf", ct);
-        client.DefaultRequestHeaders.Add("X-CSRF-TOKEN", csrf!.Token);
-        return client;
+        return await ReplayDuty.LogInAsync(client, username, Password, ct) is { } problem ? throw new InvalidOperationException(problem) : client;
     }
 
     static async Task SetDutyAsync(HttpClient client, bool onDuty, CancellationToken ct)
@@ -191,6 +187,4 @@ public sealed class ReplayOperators(NpgsqlDataSource db, Func<HttpClient> newCli
     }
 
     sealed record TakeNextAnswer(long CallId, string Queue);
-
-    sealed record CsrfToken(string Token);
 }

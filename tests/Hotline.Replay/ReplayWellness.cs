@@ -6,7 +6,6 @@ using sandbox::Hotline.Sandbox.Phones;
 using Hotline.Sandbox;
 using Hotline.Sandbox.Phones;
 #endif
-using System.Net.Http.Json;
 using Npgsql;
 
 namespace Hotline.Replay;
@@ -58,14 +57,11 @@ public static class ReplayWellness
         var supervisor = day.Supervisors.FirstOrDefault() ?? throw new InvalidOperationException("The wellness phase needs a supervisor to start the round.");
         using (var client = appClient())
         {
-            using var login = await client.PostAsJsonAsync("/api/auth/login", new { username = supervisor.Username, password = ReplayDuty.SupervisorPassword }, ct);
-            if (!login.IsSuccessStatusCode)
+            if (await ReplayDuty.LogInAsync(client, supervisor.Username, ReplayDuty.SupervisorPassword, ct) is { } problem)
             {
-                return [$"wellness: {supervisor.Username} could not log in: {(int)login.StatusCode}"];
+                return [$"wellness: {problem}"];
             }
 
-            var csrf = await client.GetFromJsonAsync<CsrfToken>("/api/auth/csrf", ct);
-            client.DefaultRequestHeaders.Add("X-CSRF-TOKEN", csrf!.Token);
             using var round = await client.PostAsync("/api/wellness/round", null, ct);
             if (!round.IsSuccessStatusCode)
             {
@@ -152,6 +148,4 @@ public static class ReplayWellness
             """);
         return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }
-
-    sealed record CsrfToken(string Token);
 }
