@@ -13,7 +13,7 @@ public sealed class QueueProvisioner(TwilioGateway twilio, NpgsqlDataSource db, 
     : BackgroundService
 {
     // Arbitrary, fixed: instances starting together take turns, so that only one of them creates a missing queue.
-    const long LockKey = 0x48_4f_54_4c_51_55_45; // "HOTLQUE"
+    internal const long LockKey = 0x48_4f_54_4c_51_55_45; // "HOTLQUE"
     static readonly string[] Names = [CallRouting.UrgentQueue, CallRouting.GeneralQueue];
     static readonly TimeSpan Recheck = TimeSpan.FromHours(1);
     static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
@@ -52,35 +52,46 @@ public sealed class QueueProvisioner(TwilioGateway twilio, NpgsqlDataSource db, 
         }
     }
 
-    // One pass: true when both queues hold the configured size, false when another instance is doing the same.
+    // One pass: true when both queues hold the configured size, false when another instance is doing the same. The
+    // lock is the session's, not a transaction's: Twilio's answers can take seconds, and an open transaction would
+    // hold back vacuum's cleanup in every table meanwhile. The pool does not reset connections (DatabaseSetup), so
+    // it is released in the finally; a connection that broke took its lock with it.
     public async Task<bool> EnsureAsync(CancellationToken ct)
     {
         var size = ivr.Value.QueueMaxSize;
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        if (!await conn.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_xact_lock({LockKey})", transaction: tx))
+        if (!await conn.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_lock({LockKey})"))
         {
             return false;
         }
 
-        var existing = await twilio.ListQueuesAsync(ct);
-        foreach (var name in Names)
+        try
         {
-            var found = existing.Where(q => q.FriendlyName == name).ToList();
-            if (found.Count == 0)
+            var existing = await twilio.ListQueuesAsync(ct);
+            foreach (var name in Names)
             {
-                var created = await twilio.CreateQueueAsync(name, size, ct);
-                logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
+                var found = existing.Where(q => q.FriendlyName == name).ToList();
+                if (found.Count == 0)
+                {
+                    var created = await twilio.CreateQueueAsync(name, size, ct);
+                    logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
+                }
+
+                foreach (var queue in found.Where(q => q.MaxSize != size))
+                {
+                    await twilio.ResizeQueueAsync(queue.Sid, size, ct);
+                    logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
+                }
             }
 
-            foreach (var queue in found.Where(q => q.MaxSize != size))
+            return true;
+        }
+        finally
+        {
+            if (conn.State == System.Data.ConnectionState.Open)
             {
-                await twilio.ResizeQueueAsync(queue.Sid, size, ct);
-                logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
+                await conn.ExecuteAsync($"SELECT pg_advisory_unlock({LockKey})");
             }
         }
-
-        await tx.CommitAsync(ct);
-        return true;
     }
 }

@@ -1,5 +1,6 @@
 extern alias sandbox;
 using System.Collections.Concurrent;
+using Dapper;
 using System.Net;
 using System.Net.Sockets;
 using Hotline.Calls;
@@ -95,6 +96,27 @@ public sealed class QueueProvisionerTests(HotlineFixture fixture) : HotlineTest(
 
         var request = Assert.Single(Fixture.Sandbox.Sandbox.Requests.All());
         Assert.Equal(("GET", 200), (request.Method, request.Status));
+    }
+
+    [Fact]
+    public async Task A_pass_leaves_the_queues_to_an_instance_already_at_it_and_frees_its_turn_when_done()
+    {
+        await using (var other = await Db.OpenConnectionAsync())
+        {
+            Assert.True(await other.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_lock({QueueProvisioner.LockKey})"));
+            Fixture.Sandbox.Sandbox.Requests.Reset();
+
+            Assert.False(await Provisioner.EnsureAsync(CancellationToken.None));
+            Assert.Empty(Fixture.Sandbox.Sandbox.Requests.All());
+            await other.ExecuteAsync($"SELECT pg_advisory_unlock({QueueProvisioner.LockKey})");
+        }
+
+        Assert.True(await Provisioner.EnsureAsync(CancellationToken.None));
+
+        // The turn is free again for the next instance: the pool keeps its connections as they are, lock included.
+        await using var next = await Db.OpenConnectionAsync();
+        Assert.True(await next.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_lock({QueueProvisioner.LockKey})"));
+        await next.ExecuteAsync($"SELECT pg_advisory_unlock({QueueProvisioner.LockKey})");
     }
 
     async Task WithAnotherInstanceAsync((string Key, string Value) setting, Func<WebApplicationFactory<Program>, Task> test)
