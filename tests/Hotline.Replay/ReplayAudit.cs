@@ -226,28 +226,39 @@ public static partial class ReplayAudit
         return new AuditResult(lines, problems);
     }
 
-    // A cheap fingerprint of everything the replay writes, to tell when the app has gone quiet.
-    public static async Task<string> FingerprintAsync(NpgsqlDataSource db, CancellationToken ct = default)
+    // A cheap fingerprint of what the app writes for the day's callers, to tell when it has gone quiet: their calls'
+    // events since `eventsAfter` (an id read when the wait began, so the count reads only the wait's own events), calls
+    // not yet over, needs, voicemails and transcripts, and messages. The escalation ladder is left out: it goes on
+    // alerting about unacknowledged needs for as long as they stay so (at 80,000 calls, six minutes of alert calls and
+    // SMS after the day's last call), and the audit checks its alerts by invariants that hold at any moment.
+    static async Task<string> FingerprintAsync(NpgsqlConnection conn, long eventsAfter, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(
             """
-            SELECT (SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id AND c.direction = 'inbound') || '/' || (SELECT count(*) FROM calls WHERE outcome IS NULL) || '/' ||
-                   (SELECT count(*) FROM needs) || '/' || (SELECT count(*) FROM voicemails) || '/' ||
-                   (SELECT count(*) FROM voicemails WHERE transcript IS NULL) || '/' || (SELECT count(*) FROM messages)
+            SELECT (SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id
+                    WHERE e.id > @after AND c.purpose IS DISTINCT FROM 'escalation')
+                   || '/' || (SELECT count(*) FROM calls WHERE outcome IS NULL AND purpose IS DISTINCT FROM 'escalation')
+                   || '/' || (SELECT count(*) FROM needs) || '/' || (SELECT count(*) FROM voicemails)
+                   || '/' || (SELECT count(*) FROM voicemails WHERE transcript IS NULL)
+                   || '/' || (SELECT count(*) FROM messages WHERE purpose IS DISTINCT FROM 'escalation')
             """, conn);
+        cmd.Parameters.AddWithValue("after", eventsAfter);
         return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    // Polls until the fingerprint has not changed for `stableFor` (and no inbound call is still open), or gives up.
+    // Polls until the fingerprint has not changed for `stableFor`, or gives up. Counting every event of the day instead
+    // took 130 ms at 870,000 events, four times a second.
     public static async Task WaitForQuietAsync(NpgsqlDataSource db, TimeSpan stableFor, TimeSpan timeout, CancellationToken ct = default)
     {
         var deadline = DateTime.UtcNow + timeout;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var lastEvent = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM call_events", conn);
+        var eventsAfter = (long)(await lastEvent.ExecuteScalarAsync(ct))!;
         var last = "";
         var since = DateTime.UtcNow;
         while (DateTime.UtcNow < deadline)
         {
-            var now = await FingerprintAsync(db, ct);
+            var now = await FingerprintAsync(conn, eventsAfter, ct);
             if (now != last)
             {
                 last = now;
