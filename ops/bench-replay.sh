@@ -4,8 +4,12 @@
 # at the given speed, audits the database and prints expected vs found per kind and the resources used.
 # Everything it starts is stopped and removed on exit, Ctrl-C included. Exit status 0 only for a perfect audit.
 #
-#   ops/bench-replay.sh [calls] [speed] [extra replay options, e.g. --seed 7 --day-seconds 3600]
+#   ops/bench-replay.sh [calls] [speed] [--sql-stats] [extra replay options, e.g. --seed 7 --day-seconds 3600]
 #   (also ops/bench.sh replay [calls] [speed] ...)
+#
+# --sql-stats loads pg_stat_statements and adds, after the audit, where the database's time went: the statements by
+# total time, and rows written per table with how many updates were heap-only. It costs a little, so the headline
+# figures come from a run without it.
 #
 # calls defaults to 2000, speed (simulated seconds per real second) to 1440: a 24-hour day in one minute.
 # App settings exported as environment variables (Hotline__WebhookBudgetMilliseconds=..., Jobs__WorkerCount=...) reach
@@ -17,7 +21,9 @@ calls=${1:-2000}
 speed=${2:-1440}
 (($# == 0)) || shift
 (($# == 0)) || shift
-[[ $calls =~ ^[0-9]+$ && $speed =~ ^[0-9.]+$ ]] || { echo "usage: $0 [calls] [speed] [replay options]" >&2; exit 2; }
+[[ $calls =~ ^[0-9]+$ && $speed =~ ^[0-9.]+$ ]] || { echo "usage: $0 [calls] [speed] [--sql-stats] [replay options]" >&2; exit 2; }
+sql_stats=false
+if [[ ${1:-} == --sql-stats ]]; then sql_stats=true; shift; fi
 
 overrides=$(env | grep -E '^(Hotline|Jobs|Ivr|Needs|Callbacks|Escalation|Wellness|Twilio|Kestrel|Logging)__[A-Za-z_]*=' \
   | sort | sed -E "s/=(.*)/='\1'/" | tr '\n' ' ' || true)
@@ -60,7 +66,10 @@ done
 pg_port=$(pg_free_port)
 pg_started=true
 pg_cluster_start "$work/pg" "$pg_port"
+if $sql_stats; then pg_statement_stats "$work/pg" "$pg_port"; fi
 pg_ensure_db "$pg_port" hotline
+psql_hotline() { "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d hotline "$@"; }
+if $sql_stats; then psql_hotline -c "create extension pg_stat_statements"; fi
 connection=$(pg_conn_string "$pg_port" hotline)
 
 app_port=$(pg_free_port)
@@ -102,13 +111,28 @@ app_pid=$!
 
 app_wait_ready "$app_url" "$app_pid" "$work/app.log"
 
-echo "command: ${overrides}ops/bench-replay.sh $calls $speed $*"
+echo "command: ${overrides}ops/bench-replay.sh $calls $speed $($sql_stats && echo '--sql-stats ')$*"
 echo "app: Release build, Ivr:OfferCallbackAfterSeconds=$Ivr__OfferCallbackAfterSeconds, Hotline:WebhookBudgetMilliseconds=$Hotline__WebhookBudgetMilliseconds," \
   "Wellness:SweepSeconds=$Wellness__SweepSeconds, Twilio:CallsPerSecond=$Twilio__CallsPerSecond; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 status=0
 dotnet tests/Hotline.Replay/bin/Release/net10.0/Hotline.Replay.dll run --calls "$calls" --speed "$speed" \
   --db "$connection" --app "$app_url" --sandbox-urls "$sandbox_url" --auth-token "$token" --account-sid "$sid" \
   --hotline-number "$number" --app-pid "$app_pid" --postgres-pid "$(head -n 1 "$work/pg/postmaster.pid")" "$@" || status=$?
+if $sql_stats; then
+  echo
+  echo "Statements by total time (pg_stat_statements, the whole run: app, Hangfire, the replay's driver and audit):"
+  echo '```'
+  psql_hotline -P footer=off -c "
+    select calls, round(total_exec_time) as total_ms, round((total_exec_time / calls)::numeric, 3) as mean_ms, rows,
+           left(regexp_replace(query, '\s+', ' ', 'g'), 120) as statement
+    from pg_stat_statements order by total_exec_time desc limit 30" \
+    -c "select sum(calls) as statements, round(sum(total_exec_time)) as total_ms from pg_stat_statements" \
+    -c "select relname as table, n_tup_ins as inserted, n_tup_upd as updated, n_tup_hot_upd as heap_only, n_tup_del as deleted,
+               pg_size_pretty(pg_total_relation_size(relid)) as size
+        from pg_stat_user_tables where n_tup_ins + n_tup_upd + n_tup_del > 0
+        order by n_tup_ins + n_tup_upd + n_tup_del desc limit 20"
+  echo '```'
+fi
 if ((status != 0)); then
   log "the replay failed or its audit did not match (exit $status); the app's log:"
   grep -E 'fail|crit|warn' "$work/app.log" | tail -n 40 >&2 || true

@@ -92,11 +92,8 @@ case $suite in
     [[ $suite == jobs ]] || project=tests/Hotline.Benchmarks.CallLog
     pg_throwaway "hotline-bench-$suite"
     if [[ $suite == jobs ]]; then
-      # It counts statements per job with pg_stat_statements; only a server start loads it.
-      "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres \
-        -c "alter system set shared_preload_libraries = 'pg_stat_statements'"
-      pg_cluster_stop "$pg_work/pg"
-      pg_cluster_start "$pg_work/pg" "$pg_port"
+      # It counts statements per job with pg_stat_statements.
+      pg_statement_stats "$pg_work/pg" "$pg_port"
     fi
     build "$project/$(basename "$project").csproj"
     header
@@ -140,16 +137,8 @@ for project in src/Hotline/Hotline.csproj tests/Hotline.Benchmarks/Hotline.Bench
 done
 
 psql_bench() { "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d hotline "$@"; }
-if $sql_stats; then
-  # Only a server start loads it; ALTER SYSTEM outlives the restart whoever writes the config files.
-  "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres \
-    -c "alter system set shared_preload_libraries = 'pg_stat_statements'"
-  pg_cluster_stop "$pg_data"
-  pg_cluster_start "$pg_data" "$pg_port"
-  # Known only once the library is loaded; planning is counted too, to see what preparing saves.
-  "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres \
-    -c "alter system set pg_stat_statements.track_planning = on" -c "select pg_reload_conf()"
-fi
+# Planning counted too, to see what preparing saves.
+if $sql_stats; then pg_statement_stats "$pg_data" "$pg_port" --plans; fi
 pg_ensure_db "$pg_port" hotline
 connection="$(pg_conn_string "$pg_port" hotline)${HOTLINE_BENCH_DB_OPTIONS:+;$HOTLINE_BENCH_DB_OPTIONS}"
 

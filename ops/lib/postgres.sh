@@ -116,6 +116,22 @@ pg_cluster_stop() {
   pg_as_owner "$bin/pg_ctl" stop -D "$data" -m fast -w -t 60 >/dev/null
 }
 
+# pg_statement_stats DATA_DIR PORT [--plans]: restarts the cluster with pg_stat_statements loaded (only a server
+# start loads it; ALTER SYSTEM outlives the restart whoever writes the config files); --plans counts planning too,
+# which costs a little more. Whoever reads the figures creates the extension in their database.
+pg_statement_stats() {
+  local data=$1 port=$2 plans=${3:-} psql
+  psql="$(pg_bindir)/psql" || return 1
+  "$psql" -X -q -h 127.0.0.1 -p "$port" -U "$(pg_owner)" -d postgres \
+    -c "alter system set shared_preload_libraries = 'pg_stat_statements'" || return 1
+  pg_cluster_stop "$data" && pg_cluster_start "$data" "$port" || return 1
+  if [[ $plans == --plans ]]; then
+    # Known only once the library is loaded.
+    "$psql" -X -q -h 127.0.0.1 -p "$port" -U "$(pg_owner)" -d postgres \
+      -c "alter system set pg_stat_statements.track_planning = on" -c "select pg_reload_conf()" >/dev/null
+  fi
+}
+
 # pg_ensure_db PORT NAME: create the database when it does not exist yet.
 pg_ensure_db() {
   local port=$1 name=$2 psql
