@@ -58,8 +58,8 @@ public static class DatabaseSetup
     }
 
     // For the few connections that must not come from a pool: the migrations at start-up (an idle pooled connection
-    // may be one the server has since closed) and the live board's LISTEN (it would outlive its listener on a pooled
-    // connection that is not reset).
+    // may be one the server has since closed), and the live board's LISTEN and the queue provisioner's session lock
+    // (either would outlive its owner on a pooled connection that is not reset).
     public static string Unpooled(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
 }

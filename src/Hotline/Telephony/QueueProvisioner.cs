@@ -1,5 +1,6 @@
 using Dapper;
 using Hotline.Calls;
+using Hotline.Infrastructure;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -9,7 +10,7 @@ namespace Hotline.Telephony;
 // (QueueResult=queue-full). So at start-up, and every hour after in case someone resized a queue in Twilio's console,
 // our two queues are made to hold Ivr:QueueMaxSize: created when missing, resized when different. Start-up never
 // waits for it; while Twilio is out of reach calls go on with whatever size the queues have, and this tries again.
-public sealed class QueueProvisioner(TwilioGateway twilio, NpgsqlDataSource db, IOptions<IvrOptions> ivr, ILogger<QueueProvisioner> logger)
+public sealed class QueueProvisioner(TwilioGateway twilio, IConfiguration configuration, IOptions<IvrOptions> ivr, ILogger<QueueProvisioner> logger)
     : BackgroundService
 {
     // Arbitrary, fixed: instances starting together take turns, so that only one of them creates a missing queue.
@@ -18,6 +19,11 @@ public sealed class QueueProvisioner(TwilioGateway twilio, NpgsqlDataSource db, 
     static readonly TimeSpan Recheck = TimeSpan.FromHours(1);
     static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(1);
+
+    // The turn is a session lock, on a connection of its own outside the pool: Twilio's answers can take seconds, and
+    // a transaction held open that long would hold back vacuum's cleanup in every table. Closing the connection
+    // releases the lock, whatever happened meanwhile.
+    readonly string connectionString = DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,46 +58,34 @@ public sealed class QueueProvisioner(TwilioGateway twilio, NpgsqlDataSource db, 
         }
     }
 
-    // One pass: true when both queues hold the configured size, false when another instance is doing the same. The
-    // lock is the session's, not a transaction's: Twilio's answers can take seconds, and an open transaction would
-    // hold back vacuum's cleanup in every table meanwhile. The pool does not reset connections (DatabaseSetup), so
-    // it is released in the finally; a connection that broke took its lock with it.
+    // One pass: true when both queues hold the configured size, false when another instance is doing the same.
     public async Task<bool> EnsureAsync(CancellationToken ct)
     {
         var size = ivr.Value.QueueMaxSize;
-        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(ct);
         if (!await conn.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_lock({LockKey})"))
         {
             return false;
         }
 
-        try
+        var existing = await twilio.ListQueuesAsync(ct);
+        foreach (var name in Names)
         {
-            var existing = await twilio.ListQueuesAsync(ct);
-            foreach (var name in Names)
+            var found = existing.Where(q => q.FriendlyName == name).ToList();
+            if (found.Count == 0)
             {
-                var found = existing.Where(q => q.FriendlyName == name).ToList();
-                if (found.Count == 0)
-                {
-                    var created = await twilio.CreateQueueAsync(name, size, ct);
-                    logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
-                }
-
-                foreach (var queue in found.Where(q => q.MaxSize != size))
-                {
-                    await twilio.ResizeQueueAsync(queue.Sid, size, ct);
-                    logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
-                }
+                var created = await twilio.CreateQueueAsync(name, size, ct);
+                logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
             }
 
-            return true;
-        }
-        finally
-        {
-            if (conn.State == System.Data.ConnectionState.Open)
+            foreach (var queue in found.Where(q => q.MaxSize != size))
             {
-                await conn.ExecuteAsync($"SELECT pg_advisory_unlock({LockKey})");
+                await twilio.ResizeQueueAsync(queue.Sid, size, ct);
+                logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
             }
         }
+
+        return true;
     }
 }

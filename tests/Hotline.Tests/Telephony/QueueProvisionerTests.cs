@@ -113,7 +113,7 @@ public sealed class QueueProvisionerTests(HotlineFixture fixture) : HotlineTest(
 
         Assert.True(await Provisioner.EnsureAsync(CancellationToken.None));
 
-        // The turn is free again for the next instance: the pool keeps its connections as they are, lock included.
+        // The turn is free again for the next instance.
         await using var next = await Db.OpenConnectionAsync();
         Assert.True(await next.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_lock({QueueProvisioner.LockKey})"));
         await next.ExecuteAsync($"SELECT pg_advisory_unlock({QueueProvisioner.LockKey})");
