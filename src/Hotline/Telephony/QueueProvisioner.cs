@@ -21,8 +21,8 @@ public sealed class QueueProvisioner(TwilioGateway twilio, IConfiguration config
     static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(1);
 
     // The turn is a session lock, on a connection of its own outside the pool: Twilio's answers can take seconds, and
-    // a transaction held open that long would hold back vacuum's cleanup in every table. Closing the connection
-    // releases the lock, whatever happened meanwhile.
+    // a transaction held open that long would hold back vacuum's cleanup in every table. A pass unlocks when it is
+    // done, and should that fail, closing the connection releases the lock all the same.
     readonly string connectionString = DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -69,23 +69,34 @@ public sealed class QueueProvisioner(TwilioGateway twilio, IConfiguration config
             return false;
         }
 
-        var existing = await twilio.ListQueuesAsync(ct);
-        foreach (var name in Names)
+        try
         {
-            var found = existing.Where(q => q.FriendlyName == name).ToList();
-            if (found.Count == 0)
+            var existing = await twilio.ListQueuesAsync(ct);
+            foreach (var name in Names)
             {
-                var created = await twilio.CreateQueueAsync(name, size, ct);
-                logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
+                var found = existing.Where(q => q.FriendlyName == name).ToList();
+                if (found.Count == 0)
+                {
+                    var created = await twilio.CreateQueueAsync(name, size, ct);
+                    logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
+                }
+
+                foreach (var queue in found.Where(q => q.MaxSize != size))
+                {
+                    await twilio.ResizeQueueAsync(queue.Sid, size, ct);
+                    logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
+                }
             }
 
-            foreach (var queue in found.Where(q => q.MaxSize != size))
+            return true;
+        }
+        finally
+        {
+            // At once, for the next instance: the server ends a closed connection's session only a moment later.
+            if (conn.State == System.Data.ConnectionState.Open)
             {
-                await twilio.ResizeQueueAsync(queue.Sid, size, ct);
-                logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
+                await conn.ExecuteAsync($"SELECT pg_advisory_unlock({LockKey})");
             }
         }
-
-        return true;
     }
 }
