@@ -4,7 +4,7 @@
 # started on exit, Ctrl-C included.
 #
 #   ops/bench.sh all                 every suite below in turn, with its defaults
-#   ops/bench.sh [webhooks] [--seconds N] [--concurrency N] [--rate N] [--warmup N] [--sql-stats]
+#   ops/bench.sh [webhooks] [--seconds N] [--concurrency N] [--rate N] [--warmup N] [--sql-stats] [--lock-waits]
 #                    the app (Release, constant-TwiML endpoint on, one operator on duty) under tests/Hotline.Benchmarks,
 #                    which also hosts the Twilio sandbox the app sends its SMS to (Twilio__ApiBaseUrl), and PostgreSQL's
 #                    own single-row insert rate on the same cluster (pgbench), as ratios
@@ -21,6 +21,9 @@
 #   --rate N         webhooks/s of the open-loop run (200, the rate the aim is stated at)
 #   --sql-stats      also load pg_stat_statements and print the statements behind the intake run; it costs a
 #                    little, so the headline figures come from a run without it
+#   --lock-waits     have PostgreSQL log every lock wait over 50 ms (log_lock_waits, deadlock_timeout = 50ms) and
+#                    count them at the end of the report, with those on the notify lock (docs/benchmarks.md). Runs
+#                    with it were faster, for reasons not yet understood: headline figures come from runs without it
 # Experiments: app settings and runtime knobs exported as environment variables (Jobs__WorkerCount=2,
 # DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, ...) reach the app as usual,
 # and HOTLINE_BENCH_DB_OPTIONS is appended to its connection string (e.g. 'Max Auto Prepare=20'); the report's
@@ -106,10 +109,11 @@ case $suite in
   *) echo "bench: unknown suite '$suite' (see the top of $0)" >&2; exit 2 ;;
 esac
 
-bench_args=() sql_stats=false seconds=20 concurrency=16
+bench_args=() sql_stats=false lock_waits=false seconds=20 concurrency=16
 while (($#)); do
   case $1 in
     --sql-stats) sql_stats=true; shift ;;
+    --lock-waits) lock_waits=true; shift ;;
     --seconds | --concurrency | --rate | --warmup)
       (($# >= 2)) || { echo "bench: $1 needs a value" >&2; exit 2; }
       [[ $1 != --seconds ]] || seconds=$2
@@ -139,6 +143,10 @@ done
 psql_bench() { "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d hotline "$@"; }
 # Planning counted too, to see what preparing saves.
 if $sql_stats; then pg_statement_stats "$pg_data" "$pg_port" --plans; fi
+if $lock_waits; then
+  "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres -c "alter system set log_lock_waits = on" \
+    -c "alter system set deadlock_timeout = '50ms'" -c "select pg_reload_conf()" >/dev/null
+fi
 pg_ensure_db "$pg_port" hotline
 connection="$(pg_conn_string "$pg_port" hotline)${HOTLINE_BENCH_DB_OPTIONS:+;$HOTLINE_BENCH_DB_OPTIONS}"
 
@@ -187,10 +195,20 @@ bench_args+=(--pgbench-inserts "$inserts")
 
 if $sql_stats; then bench_args+=(--sql-stats "$connection"); fi
 status=0
+log_from=$(stat -c %s "$pg_data/server.log")
 dotnet tests/Hotline.Benchmarks/bin/Release/net10.0/Hotline.Benchmarks.dll webhooks \
   --url "$app_url" --sandbox-url "$sandbox_url" --app-pid "$app_pid" --postgres-pid "$(head -n 1 "$pg_data/postmaster.pid")" \
   "${bench_args[@]}" || status=$?
 
+if $lock_waits; then
+  waits=$(tail -c +$((log_from + 1)) "$pg_data/server.log" | grep 'still waiting for' || true)
+  longest=$(tail -c +$((log_from + 1)) "$pg_data/server.log" | grep -oE '^.* acquired .* after [0-9.]+ ms' \
+    | grep -oE '[0-9.]+ ms$' | sort -n | tail -n 1 || true)
+  echo
+  echo "Lock waits over 50 ms in PostgreSQL from the check call to the end (\`--lock-waits\`): $(grep -c . <<<"$waits" || true)," \
+    "$(grep -c 'object 0 of class 1262' <<<"$waits" || true) of them on the lock every transaction that sends a NOTIFY takes" \
+    "at commit (the live board's triggers)${longest:+; the longest ended after $longest}."
+fi
 if ((status != 0)); then
   log "the benchmark failed (exit $status); the app's log:"
   tail -n 50 "$work/app.log" >&2
