@@ -1,4 +1,4 @@
-using Dapper;
+using Hotline.Infrastructure;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -42,45 +42,39 @@ public sealed class EscalationSweeper(
         // A session lock, not a transaction: the candidates' query must not keep its table locks while each need runs
         // in its own transaction, or a waiting DDL statement would queue those runs behind this one for good.
         await using var conn = await db.OpenConnectionAsync(ct);
-        if (!await conn.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@LockKey)", new { LockKey }))
+        await using var sweep = await SessionLock.TryTakeAsync(conn, LockKey);
+        if (sweep is null)
         {
             return -1;
         }
 
-        try
+        var now = clock.GetUtcNow().UtcDateTime;
+        var candidates = await store.SweepCandidatesAsync(conn, null, now, now + EscalationScheduler.TimerWindow, Batch);
+        var due = candidates.Where(c => c.Due <= now - Grace).ToList();
+        foreach (var soon in candidates.Except(due))
         {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var candidates = await store.SweepCandidatesAsync(conn, null, now, now + EscalationScheduler.TimerWindow, Batch);
-            var due = candidates.Where(c => c.Due <= now - Grace).ToList();
-            foreach (var soon in candidates.Except(due))
-            {
-                scheduler.ArmTimer(soon.Id, soon.Due);
-            }
-
-            var written = 0;
-            foreach (var need in due)
-            {
-                try
-                {
-                    written += (await scheduler.RunAsync(need.Id, skipLocked: true, ct)).Written;
-                }
-                catch (Exception e) when (!ct.IsCancellationRequested)
-                {
-                    // One need that cannot be run must not hold up the others; it comes up again next tick.
-                    logger.LogError(e, "Escalation sweep could not run the ladder of need {NeedId}", need.Id);
-                }
-            }
-
-            if (written > 0)
-            {
-                logger.LogWarning("Escalation sweep wrote {Alerts} alerts (overdue ladders or failed sends)", written);
-            }
-
-            return due.Count;
+            scheduler.ArmTimer(soon.Id, soon.Due);
         }
-        finally
+
+        var written = 0;
+        foreach (var need in due)
         {
-            await conn.ExecuteAsync("SELECT pg_advisory_unlock(@LockKey)", new { LockKey });
+            try
+            {
+                written += (await scheduler.RunAsync(need.Id, skipLocked: true, ct)).Written;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // One need that cannot be run must not hold up the others; it comes up again next tick.
+                logger.LogError(e, "Escalation sweep could not run the ladder of need {NeedId}", need.Id);
+            }
         }
+
+        if (written > 0)
+        {
+            logger.LogWarning("Escalation sweep wrote {Alerts} alerts (overdue ladders or failed sends)", written);
+        }
+
+        return due.Count;
     }
 }

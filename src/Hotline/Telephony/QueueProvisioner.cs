@@ -1,4 +1,3 @@
-using Dapper;
 using Hotline.Calls;
 using Hotline.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -22,7 +21,8 @@ public sealed class QueueProvisioner(TwilioGateway twilio, IConfiguration config
 
     // The turn is a session lock, on a connection of its own outside the pool: Twilio's answers can take seconds, and
     // a transaction held open that long would hold back vacuum's cleanup in every table. A pass unlocks when it is
-    // done, and should that fail, closing the connection releases the lock all the same.
+    // done (at once for the next instance: the server ends a closed connection's session only a moment later), and
+    // should that fail, closing the connection releases the lock all the same.
     readonly string connectionString = DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -64,39 +64,29 @@ public sealed class QueueProvisioner(TwilioGateway twilio, IConfiguration config
         var size = ivr.Value.QueueMaxSize;
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
-        if (!await conn.ExecuteScalarAsync<bool>($"SELECT pg_try_advisory_lock({LockKey})"))
+        await using var turn = await SessionLock.TryTakeAsync(conn, LockKey);
+        if (turn is null)
         {
             return false;
         }
 
-        try
+        var existing = await twilio.ListQueuesAsync(ct);
+        foreach (var name in Names)
         {
-            var existing = await twilio.ListQueuesAsync(ct);
-            foreach (var name in Names)
+            var found = existing.Where(q => q.FriendlyName == name).ToList();
+            if (found.Count == 0)
             {
-                var found = existing.Where(q => q.FriendlyName == name).ToList();
-                if (found.Count == 0)
-                {
-                    var created = await twilio.CreateQueueAsync(name, size, ct);
-                    logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
-                }
-
-                foreach (var queue in found.Where(q => q.MaxSize != size))
-                {
-                    await twilio.ResizeQueueAsync(queue.Sid, size, ct);
-                    logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
-                }
+                var created = await twilio.CreateQueueAsync(name, size, ct);
+                logger.LogInformation("Created Twilio queue {Queue} ({Sid}) holding {Size} callers", name, created.Sid, size);
             }
 
-            return true;
-        }
-        finally
-        {
-            // At once, for the next instance: the server ends a closed connection's session only a moment later.
-            if (conn.State == System.Data.ConnectionState.Open)
+            foreach (var queue in found.Where(q => q.MaxSize != size))
             {
-                await conn.ExecuteAsync($"SELECT pg_advisory_unlock({LockKey})");
+                await twilio.ResizeQueueAsync(queue.Sid, size, ct);
+                logger.LogInformation("Resized Twilio queue {Queue} ({Sid}) from {Old} to {Size} callers", name, queue.Sid, queue.MaxSize, size);
             }
         }
+
+        return true;
     }
 }
