@@ -1,6 +1,5 @@
 using Hotline.Telephony;
 using Hotline.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Tests.Messaging;
 
@@ -9,15 +8,8 @@ namespace Hotline.Tests.Messaging;
 public sealed class SmsStatusTests(HotlineFixture fixture) : HotlineTest(fixture)
 {
     // A row as the pump leaves it while Twilio holds the message: claimed, no SID yet (so the pump leaves it alone).
-    async Task<long> SentMessageAsync(string to)
-    {
-        var outbox = Fixture.Factory.Services.GetRequiredService<Outbox>();
-        await using var conn = await Db.OpenConnectionAsync();
-        var id = await outbox.QueueSmsAsync(conn, null, new OutboundSms(to, "Your reference is 100007", "test", $"status:{to}"),
-            HotlineFixture.HotlineNumber, DateTime.UtcNow);
-        await ExecuteAsync("UPDATE messages SET status = 'dispatching' WHERE id = @id", new { id });
-        return id;
-    }
+    Task<long> SentMessageAsync(string to) =>
+        QueueClaimedSmsAsync(new OutboundSms(to, "Your reference is 100007", "test", $"status:{to}"), "status = 'dispatching'");
 
     Task ReportAsync(long id, string sid, string status, string? errorCode = null)
     {

@@ -11,16 +11,10 @@ public sealed class RestartTests(HotlineFixture fixture) : HotlineTest(fixture)
 {
     OutboxSweeper Sweeper => Fixture.Factory.Services.GetServices<IHostedService>().OfType<OutboxSweeper>().Single();
 
-    async Task<long> ClaimedByADeadWorkerAsync(string to)
-    {
-        var outbox = Fixture.Factory.Services.GetRequiredService<Outbox>();
-        await using var conn = await Db.OpenConnectionAsync();
-        var id = await outbox.QueueSmsAsync(conn, null, new OutboundSms(to, "Alert: urgent need N-1", "escalation", $"restart:{to}"),
-            HotlineFixture.HotlineNumber, DateTime.UtcNow);
-        // What SmsDeliveryJob's claim leaves behind when its process dies before the write-back, a while ago.
-        await ExecuteAsync("UPDATE messages SET status = 'dispatching', attempts = 1, updated_at = now() - interval '3 minutes' WHERE id = @id", new { id });
-        return id;
-    }
+    // What SmsDeliveryJob's claim leaves behind when its process dies before the write-back, a while ago.
+    Task<long> ClaimedByADeadWorkerAsync(string to) =>
+        QueueClaimedSmsAsync(new OutboundSms(to, "Alert: urgent need N-1", "escalation", $"restart:{to}"),
+            "status = 'dispatching', attempts = 1, updated_at = now() - interval '3 minutes'");
 
     [Fact]
     public async Task A_claim_left_by_a_process_killed_before_the_send_is_sent_once_by_the_sweeper()

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 using sandbox::Hotline.Sandbox;
+using Hotline.Telephony;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Tests.Support;
 
@@ -169,5 +171,18 @@ public abstract class HotlineTest(HotlineFixture fixture) : IAsyncLifetime
     {
         await using var conn = await Db.OpenConnectionAsync();
         await conn.ExecuteAsync(sql, args);
+    }
+
+    // An outbound SMS as a sender leaves it mid-send (`claim` is the UPDATE's SET list). Queued and claimed in one
+    // transaction: committed as pending first, the SMS pump's poll could send it in between and write a real SID.
+    protected async Task<long> QueueClaimedSmsAsync(OutboundSms sms, string claim)
+    {
+        var outbox = Fixture.Factory.Services.GetRequiredService<Outbox>();
+        await using var conn = await Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var id = await outbox.QueueSmsAsync(conn, tx, sms, HotlineFixture.HotlineNumber, DateTime.UtcNow);
+        await conn.ExecuteAsync($"UPDATE messages SET {claim} WHERE id = @id", new { id }, tx);
+        await tx.CommitAsync();
+        return id;
     }
 }
