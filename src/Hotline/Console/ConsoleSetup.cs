@@ -35,7 +35,7 @@ public static class ConsoleSetup
             });
         services.AddSingleton<CsrfFilter>();
         services.AddSingleton<LiveFeed>();
-        services.AddHostedService<LiveListener>();
+        services.AddHostedService<LiveWatcher>();
         services.AddSingleton<BoardStore>();
         services.AddSingleton<ConsolePages>();
         return builder;

@@ -40,8 +40,7 @@ public static class DatabaseSetup
 
         // A pooled connection is otherwise reset with seven statements each time it is taken (RESET ALL, DISCARD
         // SEQUENCES, ...), parsed afresh every time. Nothing here leaves session state behind: transactions end
-        // before a connection goes back, advisory locks are taken per transaction or released in a finally, and the
-        // live board's LISTEN has a connection of its own outside the pool (LiveListener).
+        // before a connection goes back, and advisory locks are taken per transaction or released in a finally.
         if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
         {
             settings.NoResetOnClose = true;
@@ -58,8 +57,8 @@ public static class DatabaseSetup
     }
 
     // For the few connections that must not come from a pool: the migrations at start-up (an idle pooled connection
-    // may be one the server has since closed), and the live board's LISTEN and the queue provisioner's session lock
-    // (either would outlive its owner on a pooled connection that is not reset).
+    // may be one the server has since closed), the queue provisioner's session lock (it would outlive its owner on a
+    // pooled connection that is not reset), and the live board's watcher (it must not wait on a pool a flood emptied).
     public static string Unpooled(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
 }

@@ -6,7 +6,7 @@ using Hotline.Tests.Support;
 namespace Hotline.Tests.Resilience;
 
 // Two app hosts on one database, as two instances behind a load balancer: each console's live board must show what
-// was done through the other, since only PostgreSQL (LISTEN/NOTIFY) connects them.
+// was done through the other, since only PostgreSQL (the live sequences each instance watches) connects them.
 public sealed class TwoInstancesTests(HotlineFixture fixture) : HotlineTest(fixture), IAsyncLifetime
 {
     SecondInstance other = null!;
