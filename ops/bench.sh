@@ -22,8 +22,8 @@
 #   --sql-stats      also load pg_stat_statements and print the statements behind the intake run; it costs a
 #                    little, so the headline figures come from a run without it
 #   --lock-waits     have PostgreSQL log every lock wait over 50 ms (log_lock_waits, deadlock_timeout = 50ms) and
-#                    count them at the end of the report, with those on the notify lock (docs/benchmarks.md). Runs
-#                    with it were faster, for reasons not yet understood: headline figures come from runs without it
+#                    count them at the end of the report by lock (docs/benchmarks.md); headline figures come from
+#                    runs without it
 # Experiments: app settings and runtime knobs exported as environment variables (Jobs__WorkerCount=2,
 # DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, ...) reach the app as usual,
 # and HOTLINE_BENCH_DB_OPTIONS is appended to its connection string (e.g. 'Max Auto Prepare=20'); the report's
@@ -195,19 +195,21 @@ bench_args+=(--pgbench-inserts "$inserts")
 
 if $sql_stats; then bench_args+=(--sql-stats "$connection"); fi
 status=0
-log_from=$(stat -c %s "$pg_data/server.log")
+if $lock_waits; then log_from=$(stat -c %s "$pg_data/server.log"); fi
 dotnet tests/Hotline.Benchmarks/bin/Release/net10.0/Hotline.Benchmarks.dll webhooks \
   --url "$app_url" --sandbox-url "$sandbox_url" --app-pid "$app_pid" --postgres-pid "$(head -n 1 "$pg_data/postmaster.pid")" \
   "${bench_args[@]}" || status=$?
 
 if $lock_waits; then
-  waits=$(tail -c +$((log_from + 1)) "$pg_data/server.log" | grep 'still waiting for' || true)
-  longest=$(tail -c +$((log_from + 1)) "$pg_data/server.log" | grep -oE '^.* acquired .* after [0-9.]+ ms' \
-    | grep -oE '[0-9.]+ ms$' | sort -n | tail -n 1 || true)
+  log_tail=$(tail -c +$((log_from + 1)) "$pg_data/server.log")
+  # By lock: "ShareLock on transaction" is a row another transaction is writing; "object 0 of class 1262" is the
+  # cluster-wide lock a transaction that sent a NOTIFY takes at commit.
+  kinds=$(grep -oE 'still waiting for [A-Za-z]+ on (object 0 of class 1262|[a-z]+)' <<<"$log_tail" | sed 's/still waiting for //' \
+    | sort | uniq -c | sort -rn | awk '{n = $1; $1 = ""; printf "%s%d%s", (NR > 1 ? ", " : ""), n, $0}' || true)
+  longest=$(grep -oE ' acquired .* after [0-9.]+ ms' <<<"$log_tail" | grep -oE '[0-9.]+ ms$' | sort -n | tail -n 1 || true)
   echo
-  echo "Lock waits over 50 ms in PostgreSQL from the check call to the end (\`--lock-waits\`): $(grep -c . <<<"$waits" || true)," \
-    "$(grep -c 'object 0 of class 1262' <<<"$waits" || true) of them on the lock every transaction that sends a NOTIFY takes" \
-    "at commit (the live board's triggers)${longest:+; the longest ended after $longest}."
+  echo "Lock waits over 50 ms in PostgreSQL from the check call to the end (\`--lock-waits\`):" \
+    "$(grep -c 'still waiting for' <<<"$log_tail" || true)${kinds:+ ($kinds)}${longest:+; the longest ended after $longest}."
 fi
 if ((status != 0)); then
   log "the benchmark failed (exit $status); the app's log:"
