@@ -60,8 +60,10 @@ public sealed class AppClient(HttpClient http, SandboxOptions options)
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
+                // The pool's state tells a silent app from a starved process (in the tests, app and sandbox share one).
                 return new AppRequest(at, request.Method.Method, target.AbsoluteUri, form, token, 0, "",
-                    $"no answer within {options.AppTimeoutSeconds} s (Twilio error 11205)");
+                    $"no answer within {options.AppTimeoutSeconds} s (Twilio error 11205; this process then had " +
+                    $"{ThreadPool.ThreadCount} pool threads and {ThreadPool.PendingWorkItemCount} work items waiting for one)");
             }
         }
     }

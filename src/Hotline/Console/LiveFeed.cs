@@ -43,8 +43,8 @@ public sealed class LiveFeed
 
     public void Publish(string table)
     {
-        // Only table names (or "*") go out: whatever else someone names a sequence in schema live must not reach a
-        // browser's event stream as anything but a name.
+        // Only table names (or "*") go out: a sequence someone else puts in schema live must not smuggle anything
+        // else into a browser's event stream.
         if (table.Length is 0 or > 63 || !table.All(c => c is '*' or '_' || char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
         {
             return;
