@@ -126,7 +126,7 @@ public static class BoardEndpoints
             new OutboundCall(phone, $"/twilio/console/take-next?staff={staffId}", TakeNextCall.Purpose, $"take-next:{staffId}:{Guid.NewGuid():N}"),
             twilio.Value.PhoneNumber, now);
         await tx.CommitAsync(ct);
-        outbox.DispatchCall(callId);
+        outbox.PlaceCallNow(callId);
         return TypedResults.Accepted((string?)null, new TakeNextAnswer(callId, front.QueueName));
     }
 

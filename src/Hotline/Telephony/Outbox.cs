@@ -13,7 +13,7 @@ public sealed record OutboundCall(string To, string TwimlPath, string Purpose, s
 // and only then handed to Twilio: an SMS by the SMS pump, a call by a job. A retried job or a second instance finds
 // the row and does not send again; a crash between the two leaves a pending row that the pump's poll or the sweeper
 // hands on.
-public sealed class Outbox(IBackgroundJobClient jobs, SmsPump pump)
+public sealed class Outbox(IBackgroundJobClient jobs, SmsPump pump, OutboxDelivery delivery, ILogger<Outbox> logger)
 {
     public const string Pending = "pending";
     public const string Dispatching = "dispatching";
@@ -47,4 +47,20 @@ public sealed class Outbox(IBackgroundJobClient jobs, SmsPump pump)
     public void DispatchSms() => pump.Wake();
 
     public void DispatchCall(long callId) => jobs.Enqueue<CallDeliveryJob>(job => job.RunAsync(callId, CancellationToken.None));
+
+    // For a call someone at the console is waiting for (take next call): placed at once, not behind the call jobs,
+    // whose queue a flood of alert calls can make minutes long (docs/benchmarks.md, the replay at 120x). It still
+    // waits its turn at Twilio:CallsPerSecond, behind at most the call workers. If it fails or the process dies
+    // first, the row is left pending or claimed and the outbox sweep hands it to a job.
+    public void PlaceCallNow(long callId) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await delivery.PlaceCallAsync(callId, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Placing call {CallId} at once failed; the outbox sweep will hand it to a job", callId);
+        }
+    });
 }

@@ -1,8 +1,11 @@
 extern alias sandbox;
 using System.Net;
 using System.Net.Http.Json;
+using Hotline.Telephony;
 using Hotline.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using sandbox::Hotline.Sandbox.Calls;
+using sandbox::Hotline.Sandbox.Phones;
 
 namespace Hotline.Tests.OperatorConsole;
 
@@ -122,5 +125,35 @@ public sealed class TakeNextCallTests(HotlineFixture fixture) : HotlineTest(fixt
         Assert.Equal("answered", outcome);
         Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.from_phone = @resident AND e.kind = 'bridged'", new { resident }));
         Assert.Contains(Fixture.Sandbox.Phones.CallsOf(OperatorPhone), c => c.Said.Any(s => s.Contains("urgent queue")));
+    }
+
+    [Fact]
+    public async Task The_operators_call_is_placed_ahead_of_a_backlog_of_alert_calls()
+    {
+        // A flood of unacknowledged urgent needs queues hundreds of alert calls, placed at Twilio:CallsPerSecond (50
+        // here): an operator taking the next caller must not wait behind them (the 80,000-call replay at 120x did).
+        var client = await OperatorAsync();
+        await WaitingCallerAsync("3");
+        var outbox = Fixture.Factory.Services.GetRequiredService<Outbox>();
+        const int backlog = 300;
+        await using (var conn = await Db.OpenConnectionAsync())
+        {
+            for (var i = 0; i < backlog; i++)
+            {
+                var supervisor = $"+86137{i:D8}";
+                Fixture.Sandbox.Phones.SetBehaviour(supervisor, new PhoneBehaviour { Answer = AnswerMode.NoAnswer });
+                outbox.DispatchCall(await outbox.QueueCallAsync(conn, null,
+                    new OutboundCall(supervisor, "/twilio/voice/incoming", "test", $"backlog:{i}"), HotlineFixture.HotlineNumber, DateTime.UtcNow));
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/api/board/take-next", null)).StatusCode);
+
+        var placed = await Eventually.WaitForAsync(
+            () => RowAsync<(string? OperatorCallSid, long BacklogNotYetPlaced)>(
+                "SELECT (SELECT call_sid FROM calls WHERE purpose = 'take_next'), (SELECT count(*) FROM calls WHERE purpose = 'test' AND call_sid IS NULL)"),
+            r => r.OperatorCallSid is not null, seconds: 60);
+        Assert.NotNull(placed.OperatorCallSid);
+        Assert.True(placed.BacklogNotYetPlaced > 0, "the operator's call was placed only after every alert call queued before it");
     }
 }
