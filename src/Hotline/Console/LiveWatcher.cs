@@ -7,12 +7,20 @@ namespace Hotline.OperatorConsole;
 // (migration 0010); every 100 ms this reads the sequences and then the transactions in progress, on one unpooled
 // connection of its own (so a flood that empties the app's pool does not stop the board). When the connection
 // drops, boards are told to re-read everything, since they may have missed changes meanwhile, and it reconnects
-// with a growing pause.
+// with a growing pause of up to two seconds.
 public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILogger<LiveWatcher> logger) : BackgroundService
 {
     static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    readonly string connectionString = DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration));
+    // A poll or a connect that takes seconds means a database gone or stalled: give up soon and try again, so the
+    // boards catch up within seconds of its return.
+    static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(2);
+
+    readonly string connectionString = new NpgsqlConnectionStringBuilder(DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration)))
+    {
+        Timeout = 5,
+        CommandTimeout = 5,
+    }.ConnectionString;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,13 +54,14 @@ public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILo
                 logger.LogWarning(e, "Live board watcher lost its connection; reconnecting in {Pause}", pause);
                 feed.Publish(LiveChanges.Everything);
                 await Task.Delay(pause, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
             }
         }
     }
 
-    // Two statements, so the second's snapshot is taken after the first has read the sequences: a transaction that
-    // bumped one had its id before, so it is either over or among those the second lists as running.
+    // Two statements, so the second looks after the first has read the sequences: a transaction that bumped one had
+    // its id before, so it is either over or among those the second lists as running. Not pg_snapshot_xip: it leaves
+    // out running transactions newer than the newest finished one, which on a quiet database is the bumper itself.
     static async Task<(Dictionary<string, long> Sequences, long[] Running)> PollAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(conn)
@@ -60,7 +69,10 @@ public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILo
             BatchCommands =
             {
                 new("SELECT sequencename, coalesce(last_value, 0) FROM pg_sequences WHERE schemaname = 'live'"),
-                new("SELECT coalesce(array_agg(x::text::bigint), '{}') FROM pg_snapshot_xip(pg_current_snapshot()) x"),
+                new("""
+                    SELECT coalesce(array_agg(backend_xid::text::bigint), '{}') FROM pg_stat_activity
+                    WHERE datname = current_database() AND backend_xid IS NOT NULL
+                    """),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(ct);

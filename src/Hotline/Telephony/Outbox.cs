@@ -10,9 +10,9 @@ public sealed record OutboundSms(string To, string Body, string Purpose, string 
 public sealed record OutboundCall(string To, string TwimlPath, string Purpose, string DedupeKey, long? NeedId = null, string? MachineDetection = null);
 
 // Every SMS and call we send is first a row, written under a unique key in the transaction that decided to send it,
-// and only then handed to Twilio: an SMS by the SMS pump, a call by a job. A retried job or a second instance finds
-// the row and does not send again; a crash between the two leaves a pending row that the pump's poll or the sweeper
-// hands on.
+// and only then handed to Twilio: an SMS by the SMS pump, a call by a job (or at once: PlaceCallNow). A retried job
+// or a second instance finds the row and does not send again; a crash between the two leaves a pending row that the
+// pump's poll or the sweeper hands on.
 public sealed class Outbox(IBackgroundJobClient jobs, SmsPump pump, OutboxDelivery delivery, ILogger<Outbox> logger)
 {
     public const string Pending = "pending";
