@@ -140,11 +140,12 @@ for project in src/Hotline/Hotline.csproj tests/Hotline.Benchmarks/Hotline.Bench
   build "$project"
 done
 
-psql_bench() { "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d hotline "$@"; }
+# psql_on DB ARGS...: psql as the cluster's owner, on the benchmark's cluster.
+psql_on() { local db=$1; shift; "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d "$db" "$@"; }
 # Planning counted too, to see what preparing saves.
 if $sql_stats; then pg_statement_stats "$pg_data" "$pg_port" --plans; fi
 if $lock_waits; then
-  "$(pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d postgres -c "alter system set log_lock_waits = on" \
+  psql_on postgres -c "alter system set log_lock_waits = on" \
     -c "alter system set deadlock_timeout = '50ms'" -c "select pg_reload_conf()" >/dev/null
 fi
 pg_ensure_db "$pg_port" hotline
@@ -177,13 +178,13 @@ app_pid=$!
 app_wait_ready "$app_url" "$app_pid" "$work/app.log"
 
 # With nobody on duty every call would go straight to voicemail; the benchmark walks the queue and then voicemail.
-psql_bench -c "insert into staff (username, display_name, role, password_hash, on_duty)
+psql_on hotline -c "insert into staff (username, display_name, role, password_hash, on_duty)
                values ('bench-operator', 'Benchmark operator', 'operator', 'not-a-login', true)"
 
 # PostgreSQL's own floor for a committed write: one single-row insert per transaction, in a database of its
 # own on the same cluster, with the app started but idle, before the webhook runs.
 pg_ensure_db "$pg_port" pgbench
-"$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$(pg_owner)" -d pgbench -c \
+psql_on pgbench -c \
   "create table single_row (id bigint generated always as identity primary key, at timestamptz not null default now(), body text not null)"
 echo "insert into single_row (body) values ('one row per transaction');" >"$work/single-row.sql"
 log "pgbench: single-row inserts, $concurrency clients, $seconds s"

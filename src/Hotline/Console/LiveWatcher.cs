@@ -12,8 +12,8 @@ public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILo
 {
     static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    // A poll or a connect that takes seconds means a database gone or stalled: give up soon and try again, so the
-    // boards catch up within seconds of its return.
+    // A poll or a connect that takes seconds means a database gone or stalled: both give up after 5 s and are tried
+    // again within 2 s, so the boards catch up within seconds of its return.
     static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(2);
 
     readonly string connectionString = new NpgsqlConnectionStringBuilder(DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration)))
