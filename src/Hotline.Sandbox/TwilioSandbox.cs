@@ -64,6 +64,10 @@ public sealed class TwilioSandbox : IDisposable
     public string RecordingUrl(string recordingSid) =>
         $"{BaseAddress.AbsoluteUri.TrimEnd('/')}/2010-04-01/Accounts/{Options.AccountSid}/Recordings/{recordingSid}";
 
+    // How many requests to the app have had their answer (or failed): unchanged over a stretch, the sandbox wrote
+    // nothing into the app in it.
+    public long AppRequestsAnswered => App.Answered;
+
     // Everything the sandbox started (outbound calls, SMS deliveries, inbound calls) has finished.
     public Task WaitForIdleAsync(CancellationToken ct = default) =>
         Task.WhenAll(Calls.WaitForAllAsync(ct), Messages.WaitForAllAsync(ct));

@@ -7,6 +7,11 @@ namespace Hotline.Sandbox.Webhooks;
 public sealed class AppClient(HttpClient http, SandboxOptions options)
 {
     private volatile HttpClient http = http;
+    private long answered;
+
+    // Requests the app has finished with (answered, refused or timed out): a test's reset compares it before and
+    // after emptying the app's tables to know that nothing was written into them since.
+    public long Answered => Interlocked.Read(ref answered);
 
     public Uri AppBase => new(options.AppBaseUrl.TrimEnd('/') + "/");
 
@@ -22,6 +27,18 @@ public sealed class AppClient(HttpClient http, SandboxOptions options)
     public Uri Resolve(string url, Uri? relativeTo = null) => new(relativeTo ?? AppBase, url.Trim());
 
     public async Task<AppRequest> SendAsync(Uri url, string method, IReadOnlyList<KeyValuePair<string, string>> form, CancellationToken ct)
+    {
+        try
+        {
+            return await SendSignedAsync(url, method, form, ct);
+        }
+        finally
+        {
+            Interlocked.Increment(ref answered);
+        }
+    }
+
+    private async Task<AppRequest> SendSignedAsync(Uri url, string method, IReadOnlyList<KeyValuePair<string, string>> form, CancellationToken ct)
     {
         var isGet = string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase);
         var target = isGet ? WithQuery(url, form) : url;

@@ -1,5 +1,6 @@
 extern alias sandbox;
 using Dapper;
+using Hangfire;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
@@ -87,17 +88,14 @@ public sealed class HotlineFixture : IAsyncLifetime
         ("Reconciliation:SweepSeconds", "3600"),
     ];
 
-    // Empties our tables (not Hangfire's, not the migration journal) before a test.
+    // Empties our tables (not Hangfire's, not the migration journal) before a test. Nothing the last test set going
+    // may reach into this one, whose rows reuse its ids: a job left waiting would act on this test's need 1, a call
+    // left ringing would post its webhooks for call 1 here. So the tables are emptied (no row of the last test is
+    // left to claim), its waiting jobs deleted, its running jobs and every call and SMS in the sandbox let finish,
+    // and the tables emptied again for as long as the sandbox wrote into the app meanwhile.
     public async Task ResetAsync()
     {
         DatabaseProxy.Restore();
-        // A call the last test left ringing must not post its webhooks into this test's tables.
-        using (var idle = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
-        {
-            await Sandbox.Sandbox.WaitForIdleAsync(idle.Token);
-        }
-
-        Sandbox.Sandbox.Reset();
         var journal = Path.Combine(DataDirectory, "journal");
         if (Directory.Exists(journal))
         {
@@ -106,6 +104,24 @@ public sealed class HotlineFixture : IAsyncLifetime
                 File.Delete(file);
             }
         }
+
+        var sandbox = Sandbox.Sandbox;
+        using var settle = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        long answered;
+        do
+        {
+            answered = sandbox.AppRequestsAnswered;
+            await EmptyTablesAsync();
+            await LeftoverJobs.DrainAsync(Factory.Services.GetRequiredService<JobStorage>(),
+                Factory.Services.GetRequiredService<IBackgroundJobClient>(), settle.Token);
+            await sandbox.WaitForIdleAsync(settle.Token);
+        } while (sandbox.AppRequestsAnswered != answered);
+
+        sandbox.Reset();
+    }
+
+    async Task EmptyTablesAsync()
+    {
         await using var conn = await Db.OpenConnectionAsync();
         var tables = await conn.QueryAsync<string>(
             "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schemaversions'");
