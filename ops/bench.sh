@@ -211,6 +211,16 @@ if $lock_waits; then
   echo
   echo "Lock waits over 50 ms in PostgreSQL from the check call to the end (\`--lock-waits\`):" \
     "$(grep -c 'still waiting for' <<<"$log_tail" || true)${kinds:+ ($kinds)}${longest:+; the longest ended after $longest}."
+  # Each wait as it began: when, on what, where (CONTEXT: the row or index entry) and the waiting statement's first
+  # line; and the checkpoints in the same stretch, since a slow fsync stalls every commit, lock holders' included.
+  awk '
+    / still waiting for /   { sub(/ UTC .*still waiting for /, " "); sub(/ after [0-9.]+ ms$/, ""); wait = $0; want = 1; next }
+    want && /CONTEXT: /     { sub(/.*CONTEXT: +/, ""); wait = wait " — " $0; next }
+    want && /STATEMENT: +$/ { statement = 1; next }
+    want && /STATEMENT: /   { sub(/.*STATEMENT: +/, ""); print "  " wait " — " substr($0, 1, 80); want = 0; next }
+    statement && NF         { sub(/^[ \t]+/, ""); print "  " wait " — " substr($0, 1, 80); want = 0; statement = 0; next }
+    / checkpoint (starting|complete): / { sub(/ UTC .*LOG: +/, " "); print "  " substr($0, 1, 160) }
+  ' <<<"$log_tail" | head -n 20
 fi
 if ((status != 0)); then
   log "the benchmark failed (exit $status); the app's log:"
