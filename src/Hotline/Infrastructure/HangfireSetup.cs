@@ -72,10 +72,13 @@ public static class HangfireSetup
                 server.WorkerCount = options.WorkerCount;
                 server.Queues = Queues;
             });
+            // Workers only: the first server's schedulers already move due jobs of every queue, and its storage
+            // processes keep alive the jobs both servers fetched (one heartbeat per storage). Run twice, they polled
+            // twice as often and queued on each other's locks in Hangfire's lock table.
             builder.Services.AddHangfireServer(server =>
             {
                 server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:calls";
-                server.SchedulePollingInterval = TimeSpan.FromMilliseconds(options.SchedulePollingMilliseconds);
+                server.IsLightweightServer = true;
                 server.WorkerCount = options.CallWorkerCount;
                 server.Queues = [CallQueue];
             });
