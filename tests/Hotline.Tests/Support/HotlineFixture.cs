@@ -89,7 +89,7 @@ public sealed class HotlineFixture : IAsyncLifetime
     ];
 
     // Empties our tables (not Hangfire's, not the migration journal) before a test. Nothing the last test set going
-    // may reach into this one, whose rows reuse its ids: a job left waiting would act on this test's need 1, a call
+    // may reach into this one, whose rows reuse its ids: a job left waiting would dial this test's callback 1, a call
     // left ringing would post its webhooks for call 1 here. So the tables are emptied (no row of the last test is
     // left to claim), its waiting jobs deleted, its running jobs and every call and SMS in the sandbox let finish,
     // and the tables emptied again for as long as the sandbox wrote into the app meanwhile.
@@ -106,16 +106,26 @@ public sealed class HotlineFixture : IAsyncLifetime
         }
 
         var sandbox = Sandbox.Sandbox;
+        var storage = Factory.Services.GetRequiredService<JobStorage>();
         using var settle = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        long answered;
-        do
+        try
         {
-            answered = sandbox.AppRequestsAnswered;
-            await EmptyTablesAsync();
-            await LeftoverJobs.DrainAsync(Factory.Services.GetRequiredService<JobStorage>(),
-                Factory.Services.GetRequiredService<IBackgroundJobClient>(), settle.Token);
-            await sandbox.WaitForIdleAsync(settle.Token);
-        } while (sandbox.AppRequestsAnswered != answered);
+            long answered;
+            do
+            {
+                answered = sandbox.AppRequestsAnswered;
+                await EmptyTablesAsync();
+                await LeftoverJobs.DrainAsync(storage, Factory.Services.GetRequiredService<IBackgroundJobClient>(), settle.Token);
+                await sandbox.WaitForIdleAsync(settle.Token);
+            } while (sandbox.AppRequestsAnswered != answered);
+        }
+        catch (OperationCanceledException) when (settle.IsCancellationRequested)
+        {
+            throw new InvalidOperationException(
+                $"The last test's work did not settle in 30 s: {storage.GetMonitoringApi().ProcessingCount()} Hangfire jobs processing, " +
+                $"{sandbox.Calls.All().Count(c => !c.Completion.IsCompleted)} sandbox calls and " +
+                $"{sandbox.Messages.All().Count(m => !m.Completion.IsCompleted)} SMS not over.");
+        }
 
         sandbox.Reset();
     }

@@ -3,7 +3,7 @@ using Hangfire;
 namespace Hotline.Tests.Support;
 
 // Hangfire jobs an earlier test left behind. Its ids live on in the next test (the tables restart their identities),
-// so a left escalation job for need 1 would act on the next test's need 1.
+// so a callback job left for callback 1 would dial the next test's callback 1.
 static class LeftoverJobs
 {
     const int All = 100_000;
