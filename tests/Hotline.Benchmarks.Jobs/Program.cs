@@ -90,7 +90,7 @@ public static class Bench
             Console.WriteLine($"## Hangfire job throughput, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
             Console.WriteLine();
             Console.WriteLine($"- {Environment.ProcessorCount} cores, PostgreSQL {await db.CreateCommand("SHOW server_version").ExecuteScalarAsync()} on the same machine; load average at start {File.ReadAllText("/proc/loadavg")[..14]}.");
-            Console.WriteLine($"- The app's Hangfire server: {config["Jobs:WorkerCount"] ?? "5"} workers, queue poll {config["Jobs:QueuePollMilliseconds"] ?? "100"} ms, " +
+            Console.WriteLine($"- The app's Hangfire server: {config["Jobs:WorkerCount"] ?? "5"} workers, queue poll {config["Jobs:QueuePollMilliseconds"] ?? "1000"} ms, " +
                 $"schedule poll {config["Jobs:SchedulePollingMilliseconds"] ?? "200"} ms, long polling off; Hangfire.PostgreSql storage on the app's database. Twilio: a local stand-in; the gateway's call pacing set to {callsPerSecond}/s (1 as shipped).");
             Console.WriteLine($"- {count:N0} jobs of each kind, enqueued by 8 threads while the server runs; wall = first enqueue to last success (jobs a job enqueued included); draining = jobs that succeeded after the last enqueue over the time they took. A warm-up round of 100 no-op and 50 of each other kind is not shown.");
             Console.WriteLine();

@@ -13,15 +13,19 @@ public sealed class JobOptions
     [Range(50, 15000)]
     public int SchedulePollingMilliseconds { get; set; } = 200;
 
+    // A job enqueued in this process wakes a waiting worker at its commit (Hangfire.PostgreSql signals its own workers),
+    // and a scheduled job is enqueued here by the scheduler: the poll only finds jobs other instances enqueued. At
+    // 100 ms the nine idle workers made 90 of an idle app's 140 commits a second, and jobs ran slower, not faster
+    // (docs/benchmarks.md, Hangfire section).
     [Range(50, 15000)]
-    public int QueuePollMilliseconds { get; set; } = 100;
+    public int QueuePollMilliseconds { get; set; } = 1000;
 
     // A job whose worker died is picked up again after this long (kept alive while it runs by the sliding timeout).
     [Range(30, 3600)]
     public int InvisibilitySeconds { get; set; } = 300;
 
     // Escalation checks, callbacks and the daily jobs (SMS go through the SMS pump). Five workers drained a backlog as
-    // fast as twenty on two cores, and each idle worker polls the queue ten times a second (docs/benchmarks.md).
+    // fast as twenty on two cores, and each idle worker polls the queue (docs/benchmarks.md).
     [Range(1, 100)]
     public int WorkerCount { get; set; } = 5;
 
