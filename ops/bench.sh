@@ -21,9 +21,10 @@
 #   --rate N         webhooks/s of the open-loop run (200, the rate the aim is stated at)
 #   --sql-stats      also load pg_stat_statements and print the statements behind the intake run; it costs a
 #                    little, so the headline figures come from a run without it
-#   --lock-waits     have PostgreSQL log every lock wait over 50 ms (log_lock_waits, deadlock_timeout = 50ms) and
-#                    count them at the end of the report by lock (docs/benchmarks.md); headline figures come from
-#                    runs without it
+#   --lock-waits     have PostgreSQL log every lock wait over 50 ms (log_lock_waits, deadlock_timeout = 50ms), and
+#                    at the end of the report count them by lock and list each (when, the row or index entry, the
+#                    waiting statement) with the checkpoints of the stretch (docs/benchmarks.md); headline figures
+#                    come from runs without it
 # Experiments: app settings and runtime knobs exported as environment variables (Jobs__WorkerCount=2,
 # DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, ...) reach the app as usual,
 # and HOTLINE_BENCH_DB_OPTIONS is appended to its connection string (e.g. 'Max Auto Prepare=20'); the report's
