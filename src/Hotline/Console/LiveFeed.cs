@@ -9,6 +9,7 @@ public sealed class LiveFeed
 {
     readonly Lock gate = new();
     readonly List<Channel<string>> subscribers = [];
+    TaskCompletionSource? firstSubscriber;
 
     public ChannelReader<string> Subscribe()
     {
@@ -17,9 +18,26 @@ public sealed class LiveFeed
         lock (gate)
         {
             subscribers.Add(channel);
+            firstSubscriber?.TrySetResult();
+            firstSubscriber = null;
         }
 
         return channel.Reader;
+    }
+
+    // For the watcher, which has nobody to tell while no board is open: done once one is (at once if one is now).
+    public Task WhenSubscribedAsync(CancellationToken ct)
+    {
+        lock (gate)
+        {
+            if (subscribers.Count > 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            firstSubscriber ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return firstSubscriber.Task.WaitAsync(ct);
+        }
     }
 
     public void Unsubscribe(ChannelReader<string> reader)

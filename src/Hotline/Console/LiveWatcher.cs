@@ -7,7 +7,8 @@ namespace Hotline.OperatorConsole;
 // (migration 0010); every 100 ms this reads the sequences and then the transactions in progress, on one unpooled
 // connection of its own (so a flood that empties the app's pool does not stop the board). When the connection
 // drops, boards are told to re-read everything, since they may have missed changes meanwhile, and it reconnects
-// with a growing pause of up to two seconds.
+// with a growing pause of up to two seconds. While no board is open on this instance it neither polls nor holds a
+// connection; the first poll after one opens announces everything, as after a reconnect.
 public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILogger<LiveWatcher> logger) : BackgroundService
 {
     static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
@@ -16,10 +17,13 @@ public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILo
     // again within 2 s, so the boards catch up within seconds of its return.
     static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(2);
 
+    public const string ApplicationName = "hotline live watcher";
+
     readonly string connectionString = new NpgsqlConnectionStringBuilder(DatabaseSetup.Unpooled(DatabaseSetup.ConnectionString(configuration)))
     {
         Timeout = 5,
         CommandTimeout = 5,
+        ApplicationName = ApplicationName,
     }.ConnectionString;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,6 +33,7 @@ public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILo
         {
             try
             {
+                await feed.WhenSubscribedAsync(stoppingToken);
                 await using var conn = new NpgsqlConnection(connectionString);
                 await conn.OpenAsync(stoppingToken);
                 var changes = new LiveChanges();
@@ -43,7 +48,7 @@ public sealed class LiveWatcher(IConfiguration configuration, LiveFeed feed, ILo
 
                     pause = TimeSpan.FromMilliseconds(500);
                 }
-                while (await timer.WaitForNextTickAsync(stoppingToken));
+                while (feed.Subscribers > 0 && await timer.WaitForNextTickAsync(stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

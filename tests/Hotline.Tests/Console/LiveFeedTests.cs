@@ -18,6 +18,7 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
         Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
         Assert.Equal("data: *", await ReadDataAsync(reader));
+        Assert.Equal(1L, await Eventually.WaitForAsync(() => LiveWatchers.LookingAsync(Db), n => n == 1));
 
         // Written on a connection of its own, as another app instance would: only PostgreSQL connects the two.
         await ExecuteAsync("INSERT INTO residents (phone, name) VALUES ('+8613800000009', 'Zhou')");
@@ -61,6 +62,31 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
         {
             feed.Unsubscribe(notices);
         }
+    }
+
+    [Fact]
+    public async Task With_no_board_open_the_watcher_holds_no_connection_and_a_board_that_opens_hears_of_changes()
+    {
+        await StaffLogin.AddStaffAsync(Fixture, "di", "operator");
+        var feed = Fixture.Factory.Services.GetRequiredService<LiveFeed>();
+        Assert.Equal(0L, await Eventually.WaitForAsync(() => LiveWatchers.ConnectedAsync(Db), n => n == 0));
+
+        var notices = feed.Subscribe();
+        try
+        {
+            Assert.Equal(1L, await Eventually.WaitForAsync(() => LiveWatchers.LookingAsync(Db), n => n == 1));
+            await ExecuteAsync("UPDATE staff SET on_duty = true WHERE username = 'di'");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (await notices.ReadAsync(timeout.Token) != "staff")
+            {
+            }
+        }
+        finally
+        {
+            feed.Unsubscribe(notices);
+        }
+
+        Assert.Equal(0L, await Eventually.WaitForAsync(() => LiveWatchers.ConnectedAsync(Db), n => n == 0));
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public sealed class TwoInstancesTests(HotlineFixture fixture) : HotlineTest(fixt
         var onB = await StaffLogin.LoggedInAsync(other.Factory, "bo");
         using var streamA = await LiveAsync(onA);
         using var streamB = await LiveAsync(onB);
+        Assert.Equal(2L, await Eventually.WaitForAsync(() => LiveWatchers.LookingAsync(Db), n => n == 2));
         // The logins' own notices may still be on their way: once a marker written now comes through, they are behind us.
         await ExecuteAsync("INSERT INTO calls (call_sid, direction, from_phone, to_phone, started_at) VALUES ('CA-marker', 'inbound', '+8613800000001', '+8621000000000', now())");
         await NextChangeAsync(streamA, "calls");

@@ -107,7 +107,7 @@ public sealed class HotlineFixture : IAsyncLifetime
 
         var sandbox = Sandbox.Sandbox;
         var storage = Factory.Services.GetRequiredService<JobStorage>();
-        using var settle = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var settle = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
             long answered;
@@ -122,7 +122,7 @@ public sealed class HotlineFixture : IAsyncLifetime
         catch (OperationCanceledException) when (settle.IsCancellationRequested)
         {
             throw new InvalidOperationException(
-                $"The last test's work did not settle in 30 s: {storage.GetMonitoringApi().ProcessingCount()} Hangfire jobs processing, " +
+                $"The last test's work did not settle in 60 s: {storage.GetMonitoringApi().ProcessingCount()} Hangfire jobs processing, " +
                 $"{sandbox.Calls.All().Count(c => !c.Completion.IsCompleted)} sandbox calls and " +
                 $"{sandbox.Messages.All().Count(m => !m.Completion.IsCompleted)} SMS not over.");
         }
