@@ -17,7 +17,7 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
         using var stream = await client.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
-        Assert.Equal("data: *", await ReadDataAsync(reader));
+        Assert.Equal("data: *", await LiveStream.NextDataAsync(reader, TimeSpan.FromSeconds(10)));
         Assert.Equal(1L, await Eventually.WaitForAsync(() => LiveWatchers.LookingAsync(Db), n => n == 1));
 
         // Written on a connection of its own, as another app instance would: only PostgreSQL connects the two.
@@ -27,7 +27,7 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
         var seen = new List<string>();
         while (seen.LastOrDefault() != "data: staff")
         {
-            seen.Add(await ReadDataAsync(reader));
+            seen.Add(await LiveStream.NextDataAsync(reader, TimeSpan.FromSeconds(10)));
         }
 
         Assert.DoesNotContain("data: residents", seen);
@@ -101,19 +101,5 @@ public sealed class LiveFeedTests(HotlineFixture fixture) : HotlineTest(fixture)
 
         await ExecuteAsync("UPDATE staff SET on_duty = true WHERE username = 'cy'");
         Assert.Equal(before + 1, await ScalarAsync<long>(staffMoves));
-    }
-
-    // The next "data:" line of the stream, skipping event names and keep-alives; generous time for a busy machine.
-    static async Task<string> ReadDataAsync(StreamReader reader)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The stream ended.");
-            if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                return line;
-            }
-        }
     }
 }

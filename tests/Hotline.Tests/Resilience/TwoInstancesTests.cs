@@ -52,29 +52,15 @@ public sealed class TwoInstancesTests(HotlineFixture fixture) : HotlineTest(fixt
         var response = await client.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        Assert.Equal("data: *", await ReadDataAsync(reader));
+        Assert.Equal("data: *", await LiveStream.NextDataAsync(reader, TimeSpan.FromSeconds(15)));
         return reader;
     }
 
     // Skips notices for other tables (the logins' own, for instance) until the expected one arrives.
     static async Task NextChangeAsync(StreamReader reader, string table)
     {
-        while (await ReadDataAsync(reader) != $"data: {table}")
+        while (await LiveStream.NextDataAsync(reader, TimeSpan.FromSeconds(15)) != $"data: {table}")
         {
-        }
-    }
-
-    // The next "data:" line of the stream; generous time for a busy machine.
-    static async Task<string> ReadDataAsync(StreamReader reader)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The stream ended.");
-            if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                return line;
-            }
         }
     }
 }

@@ -9,23 +9,17 @@ namespace Hotline.Tests.Support;
 // table's own notice first waits until the watchers look.
 public static class LiveWatchers
 {
-    public static async Task<long> ConnectedAsync(NpgsqlDataSource db)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = @name",
-            new { name = LiveWatcher.ApplicationName });
-    }
+    public static Task<long> ConnectedAsync(NpgsqlDataSource db) => CountAsync(db, "true");
 
     // Past reading the sequences in their first look (which sets what later looks compare with): the look's second
     // statement, on the running transactions, is on record as their current or last one.
-    public static async Task<long> LookingAsync(NpgsqlDataSource db)
+    public static Task<long> LookingAsync(NpgsqlDataSource db) => CountAsync(db, "query LIKE '%backend_xid%'");
+
+    static async Task<long> CountAsync(NpgsqlDataSource db, string condition)
     {
         await using var conn = await db.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<long>(
-            """
-            SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND application_name = @name AND query LIKE '%backend_xid%'
-            """, new { name = LiveWatcher.ApplicationName });
+            $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = @name AND {condition}",
+            new { name = LiveWatcher.ApplicationName });
     }
 }
