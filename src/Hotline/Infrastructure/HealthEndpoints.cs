@@ -1,6 +1,7 @@
 using Dapper;
 using Hangfire;
 using Hotline.Resilience;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Hotline.Infrastructure;
@@ -16,16 +17,18 @@ public static class HealthEndpoints
 
     // Degraded: webhooks are being (or were recently) answered without the database; JournalDepth of them wait to be
     // replayed into it.
-    public sealed record Readiness(bool Ready, bool Database, bool MigrationsApplied, bool JobServer, bool Degraded, int JournalDepth, string? Problem);
+    // JobServer is null on an instance configured to run no job server (Jobs:RunServer false).
+    public sealed record Readiness(bool Ready, bool Database, bool MigrationsApplied, bool? JobServer, bool Degraded, int JournalDepth, string? Problem);
 
-    static async Task<IResult> Ready(NpgsqlDataSource db, JobStorage storage, WebhookJournal journal, DatabaseHealth health, CancellationToken ct)
+    static async Task<IResult> Ready(
+        NpgsqlDataSource db, JobStorage storage, IOptions<JobOptions> jobs, WebhookJournal journal, DatabaseHealth health, CancellationToken ct)
     {
         var depth = journal.Depth;
-        var readiness = await CheckAsync(db, storage, ct) with { Degraded = depth > 0 || health.FailedRecently, JournalDepth = depth };
+        var readiness = await CheckAsync(db, storage, jobs.Value.RunServer, ct) with { Degraded = depth > 0 || health.FailedRecently, JournalDepth = depth };
         return readiness.Ready ? TypedResults.Ok(readiness) : TypedResults.Json(readiness, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    static async Task<Readiness> CheckAsync(NpgsqlDataSource db, JobStorage storage, CancellationToken ct)
+    static async Task<Readiness> CheckAsync(NpgsqlDataSource db, JobStorage storage, bool runsJobServer, CancellationToken ct)
     {
         int applied;
         try
@@ -41,11 +44,19 @@ public static class HealthEndpoints
         }
 
         var migrated = applied >= Migrator.EmbeddedScriptCount();
-        // Hangfire names its servers "machine:pid:guid"; ours must be among the live ones.
-        var marker = $":{Environment.ProcessId}:";
-        var jobServer = storage.GetMonitoringApi().Servers()
-            .Any(s => s.Name.Contains(marker, StringComparison.Ordinal) && s.Heartbeat > DateTime.UtcNow.AddMinutes(-1));
-        var problem = !migrated ? "migrations not applied" : !jobServer ? "job server not running" : null;
+        bool? jobServer = runsJobServer ? RunsHere(storage) : null;
+        var problem = !migrated ? "migrations not applied" : jobServer == false ? "job server not running" : null;
         return new Readiness(problem is null, true, migrated, jobServer, false, 0, problem);
+    }
+
+    // Hangfire names its servers "machine:pid:guid"; ours must be among the live ones. Live as Hangfire itself counts
+    // it: a heartbeat (every 30 s) within the server timeout, after which the other servers declare it dead. A shorter
+    // limit reported a healthy server as stopped after one heartbeat failed in a database outage, until the next.
+    static bool RunsHere(JobStorage storage)
+    {
+        var marker = $":{Environment.ProcessId}:";
+        var timeout = new BackgroundJobServerOptions().ServerTimeout;
+        return storage.GetMonitoringApi().Servers()
+            .Any(s => s.Name.Contains(marker, StringComparison.Ordinal) && s.Heartbeat > DateTime.UtcNow - timeout);
     }
 }

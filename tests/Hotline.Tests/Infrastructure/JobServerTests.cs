@@ -49,4 +49,41 @@ public sealed class JobServerTests(HotlineFixture fixture) : HotlineTest(fixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("\"jobServer\":true", await response.Content.ReadAsStringAsync());
     }
+
+    // A database outage fails a heartbeat or two (one every 30 s); the server is still running and is not ready only
+    // once Hangfire would count it dead (5 min).
+    [Theory]
+    [InlineData(2, HttpStatusCode.OK, "\"jobServer\":true")]
+    [InlineData(6, HttpStatusCode.ServiceUnavailable, "job server not running")]
+    public async Task Readiness_counts_the_job_server_live_until_hangfire_would_count_it_dead(int minutesSinceHeartbeat, HttpStatusCode expected, string says)
+    {
+        const string ours = "id LIKE '%:' || @Pid || ':%'";
+        try
+        {
+            Assert.True(await ScalarAsync<long>(
+                $"WITH aged AS (UPDATE hangfire.server SET lastheartbeat = now() - make_interval(mins => @Minutes) WHERE {ours} RETURNING 1) SELECT count(*) FROM aged",
+                new { Minutes = minutesSinceHeartbeat, Pid = Environment.ProcessId.ToString() }) > 0);
+
+            var response = await Fixture.Factory.CreateClient().GetAsync("/readyz");
+
+            Assert.Equal(expected, response.StatusCode);
+            Assert.Contains(says, await response.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            // Before Hangfire's watchdog (every 5 min) finds the row and restarts the server.
+            await ExecuteAsync($"UPDATE hangfire.server SET lastheartbeat = now() WHERE {ours}", new { Pid = Environment.ProcessId.ToString() });
+        }
+    }
+
+    [Fact]
+    public async Task An_instance_that_runs_no_job_server_is_ready_without_one()
+    {
+        await using var other = SecondInstance.Start(Fixture);
+
+        var response = await other.Factory.CreateClient().GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"jobServer\":null", await response.Content.ReadAsStringAsync());
+    }
 }

@@ -50,17 +50,23 @@ public sealed class QueueProvisionerTests(HotlineFixture fixture) : HotlineTest(
 
         await WithAnotherInstanceAsync(("Twilio:ApiBaseUrl", $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/"), async other =>
         {
-            using var client = other.CreateClient();
-            var ready = await client.GetAsync("/readyz");
-            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-            await Eventually.WaitForAsync(() => Task.FromResult(held.Count), count => count > 0);
-            Assert.Empty(SandboxQueues.All(HotlineFixture.AccountSid));
-
-            // Lets the hanging request fail, so that the instance stops at once.
-            silent.Stop();
-            foreach (var socket in held)
+            try
             {
-                socket.Close();
+                using var client = other.CreateClient();
+                var ready = await client.GetAsync("/readyz");
+                Assert.True(ready.IsSuccessStatusCode, $"/readyz answered {(int)ready.StatusCode}: {await ready.Content.ReadAsStringAsync()}");
+                await Eventually.WaitForAsync(() => Task.FromResult(held.Count), count => count > 0);
+                Assert.Empty(SandboxQueues.All(HotlineFixture.AccountSid));
+            }
+            finally
+            {
+                // Lets the hanging request fail, so that the instance stops at once and its pass lets go of the
+                // provisioning turn, which the next test takes; also when an assertion above failed.
+                silent.Stop();
+                foreach (var socket in held)
+                {
+                    socket.Close();
+                }
             }
         });
         await Assert.ThrowsAnyAsync<Exception>(() => accepting);
