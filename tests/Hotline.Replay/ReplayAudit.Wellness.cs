@@ -13,11 +13,15 @@ public static partial class ReplayAudit
         var checks = await QueryAsync(conn,
             """
             SELECT w.phone, w.status, w.attempts, coalesce(w.last_result, ''), n.source || '/' || n.category,
-                   (SELECT count(*)::int FROM calls c WHERE c.purpose = 'wellness' AND c.dedupe_key LIKE 'wellness:' || w.id || ':%')
+                   (SELECT count(*)::int FROM calls c WHERE c.purpose = 'wellness' AND c.dedupe_key LIKE 'wellness:' || w.id || ':%'),
+                   (SELECT string_agg(trail, '; ' ORDER BY id) FROM (
+                        SELECT c.id, 'call ' || c.id || ' ' || coalesce(c.status, '?') || ': '
+                               || coalesce((SELECT string_agg(e.kind, ' > ' ORDER BY e.id) FROM call_events e WHERE e.call_id = c.id), '') AS trail
+                        FROM calls c WHERE c.purpose = 'wellness' AND c.dedupe_key LIKE 'wellness:' || w.id || ':%') t)
             FROM wellness_checks w LEFT JOIN needs n ON n.id = w.need_id
             """,
             r => (Phone: r.GetString(0), Status: r.GetString(1), Attempts: r.GetInt32(2), Result: r.GetString(3),
-                  Need: r.IsDBNull(4) ? null : r.GetString(4), Calls: r.GetInt32(5)), ct);
+                  Need: r.IsDBNull(4) ? null : r.GetString(4), Calls: r.GetInt32(5), Trail: r.IsDBNull(6) ? "no calls" : r.GetString(6)), ct);
         line("wellness checks", expected.Wellness.Count, checks.Count);
         var byStatus = checks.GroupBy(c => c.Status).ToDictionary(g => g.Key, g => g.Count());
         var expectedByStatus = expected.Wellness.Values.GroupBy(w => w.Status).ToDictionary(g => g.Key, g => g.Count());
@@ -32,7 +36,8 @@ public static partial class ReplayAudit
         {
             var e = expected.Wellness.GetValueOrDefault(phone);
             var f = found.GetValueOrDefault(phone) ?? [];
-            var describe = string.Join(" + ", f.Select(c => $"{c.Status}, {c.Attempts} attempts, '{c.Result}', need {c.Need ?? "none"}"));
+            // With each call's event trail, so that a wrong check says what its calls went through.
+            var describe = string.Join(" + ", f.Select(c => $"{c.Status}, {c.Attempts} attempts, '{c.Result}', need {c.Need ?? "none"} ({c.Trail})"));
             if (e is not null && f.Count == 1 && f[0] is var one
                 && (one.Status, one.Attempts, one.Result, one.Need) == (e.Status, e.Attempts, e.LastResult, e.Need))
             {

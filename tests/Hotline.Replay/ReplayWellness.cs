@@ -29,8 +29,10 @@ public static class ReplayWellness
             phones.SetBehaviour(resident.Phone, resident.Kind switch
             {
                 "well" => new PhoneBehaviour { Presses = ["1"] },
-                // Waits in the urgent queue (nobody dequeues in this phase) for two simulated minutes, then hangs up.
-                "help" => new PhoneBehaviour { Presses = ["2"], HangupAfterSeconds = 120 },
+                // Hangs up once in the urgent queue (nobody dequeues in this phase). Not a fixed time after answering:
+                // at 80x two simulated minutes are 1.5 s, and a slow moment before the key press would let the hang-up
+                // come first, an attempt without an answer that the rules rightly try again.
+                "help" => new PhoneBehaviour { Presses = ["2"], HangupAt = "queue" },
                 "no_answer" => new PhoneBehaviour { Answer = AnswerMode.NoAnswer },
                 "busy" => new PhoneBehaviour { Answer = AnswerMode.Busy },
                 _ => PhoneBehaviour.Default,

@@ -14,6 +14,9 @@ public sealed record PhoneBehaviour
     // Hang up this long after answering, whatever is going on.
     public double? HangupAfterSeconds { get; init; }
 
+    // Hang up on reaching a point of the call, e.g. "queue"; see CallerScript.HangupAt.
+    public string? HangupAt { get; init; }
+
     // Key presses for successive Gathers: "1", "2@3s" (after 3 s), "" (let it time out).
     public IReadOnlyList<string> Presses { get; init; } = [];
 
@@ -47,6 +50,7 @@ public static class PhoneBehaviourExtensions
                 From = number,
                 Presses = behaviour.Presses,
                 HangupAfterSeconds = behaviour.HangupAfterSeconds,
+                HangupAt = behaviour.HangupAt,
                 RecordSeconds = behaviour.SpeakSeconds,
                 RecordTranscript = behaviour.Transcript,
                 TalkSeconds = behaviour.TalkSeconds,
