@@ -75,7 +75,7 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
     public async Task An_escalation_job_that_runs_ahead_of_the_deadline_leaves_it_to_a_timer_that_alerts_on_time()
     {
         var first = await AddStaffAsync("first", level: 1);
-        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2.5), watch: false, freshId: true);
+        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2.5), watch: false);
 
         // As a job scheduled ahead of the deadline fires: early, on the app's Hangfire server.
         Service<IBackgroundJobClient>().Enqueue<EscalationJob>(job => job.RunAsync(need.Id, need.AckDeadline, CancellationToken.None));
@@ -92,7 +92,7 @@ public sealed class ConcurrencyTests(HotlineFixture fixture) : EscalationTest(fi
     {
         var first = await AddStaffAsync("first", level: 1);
         // No job, no timer: only the need's row says when it is due.
-        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2), watch: false, freshId: true);
+        var need = await UrgentNeedAsync(TimeSpan.FromSeconds(2), watch: false);
 
         var alerts = await WaitForAlertsAsync(need.Id, a => a.Count > 0);
 

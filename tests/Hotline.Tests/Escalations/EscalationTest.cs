@@ -44,22 +44,18 @@ public abstract class EscalationTest(HotlineFixture fixture) : HotlineTest(fixtu
     }
 
     // An urgent need whose acknowledgement deadline is `ackIn` from now (negative: already past).
-    // freshId: an id no earlier test used, so that no timer an earlier test left behind can stand in for the one
-    // under test (identities restart with every test).
-    protected async Task<NeedRow> UrgentNeedAsync(TimeSpan ackIn, bool watch = true, string urgency = Urgency.Urgent, bool freshId = false)
+    protected async Task<NeedRow> UrgentNeedAsync(TimeSpan ackIn, bool watch = true, string urgency = Urgency.Urgent)
     {
         await using var conn = await Db.OpenConnectionAsync();
         var reference = ReferenceCode.FromSequence(await conn.ExecuteScalarAsync<long>("SELECT nextval('need_reference_seq')"));
         var deadline = DateTime.UtcNow + ackIn;
         var id = await conn.ExecuteScalarAsync<long>(
             """
-            INSERT INTO needs (id, reference, phone, source, category, urgency, ack_deadline, fulfil_deadline, created_at, updated_at)
-            OVERRIDING SYSTEM VALUE
-            VALUES (coalesce(@id, nextval(pg_get_serial_sequence('needs', 'id'))), @reference, '+8613812345678', 'call', 'urgent_medical',
-                    @urgency, @deadline, @deadline + interval '3 hours', now(), now())
+            INSERT INTO needs (reference, phone, source, category, urgency, ack_deadline, fulfil_deadline, created_at, updated_at)
+            VALUES (@reference, '+8613812345678', 'call', 'urgent_medical', @urgency, @deadline, @deadline + interval '3 hours', now(), now())
             RETURNING id
             """,
-            new { id = freshId ? Random.Shared.NextInt64(1_000_000, 1_000_000_000) : (long?)null, reference, urgency, deadline });
+            new { reference, urgency, deadline });
         if (watch)
         {
             Service<EscalationScheduler>().Watch(id, deadline);

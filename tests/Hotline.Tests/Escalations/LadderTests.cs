@@ -138,8 +138,7 @@ public sealed class LadderTests(HotlineFixture fixture) : EscalationTest(fixture
         // Watched from then on: the check sits in Hangfire, ahead of the deadline.
         Assert.Equal(before + 1, await ScalarAsync<long>(jobs));
         // Five minutes is too long to wait here: bring the deadline forward and let the sweep take it from there. The
-        // ladder's bookmark of the deadline moves with it, should a run have set one: a timer an earlier test left for
-        // the same need id can, and the sweep would then wait for the old deadline (the likely cause of one failure).
+        // ladder's bookmark of the deadline moves with it, should a run have set one, or the sweep would wait for it.
         await ExecuteAsync("UPDATE needs SET escalation_due_at = escalation_due_at - (ack_deadline - now()), ack_deadline = now() WHERE id = @Id", need);
         await WaitForAlertsAsync(need.Id, a => a.Count > 0, seconds: 10);
     }

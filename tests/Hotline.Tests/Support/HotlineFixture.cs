@@ -88,13 +88,18 @@ public sealed class HotlineFixture : IAsyncLifetime
         ("Reconciliation:SweepSeconds", "3600"),
     ];
 
+    long resets;
+
     // Empties our tables (not Hangfire's, not the migration journal) before a test. Nothing the last test set going
     // may reach into this one, whose rows reuse its ids: a job left waiting would dial this test's callback 1, a call
     // left ringing would post its webhooks for call 1 here. So the tables are emptied (no row of the last test is
     // left to claim), its waiting jobs deleted, its running jobs and every call and SMS in the sandbox let finish,
-    // and the tables emptied again for as long as the sandbox wrote into the app meanwhile.
+    // and the tables emptied again for as long as the sandbox wrote into the app meanwhile. Needs alone are numbered
+    // from a new million each test: the escalation ladder's timers live in the app's memory, where no reset reaches,
+    // and one the last test armed for its need 1 would otherwise run this test's need 1 early.
     public async Task ResetAsync()
     {
+        var firstNeedId = Interlocked.Increment(ref resets) * 1_000_000L + 1;
         DatabaseProxy.Restore();
         var journal = Path.Combine(DataDirectory, "journal");
         if (Directory.Exists(journal))
@@ -114,7 +119,7 @@ public sealed class HotlineFixture : IAsyncLifetime
             do
             {
                 answered = sandbox.AppRequestsAnswered;
-                await EmptyTablesAsync(settle.Token);
+                await EmptyTablesAsync(firstNeedId, settle.Token);
                 await LeftoverJobs.DrainAsync(storage, Factory.Services.GetRequiredService<IBackgroundJobClient>(), settle.Token);
                 await sandbox.WaitForIdleAsync(settle.Token);
             } while (sandbox.AppRequestsAnswered != answered);
@@ -130,7 +135,7 @@ public sealed class HotlineFixture : IAsyncLifetime
         sandbox.Reset();
     }
 
-    async Task EmptyTablesAsync(CancellationToken ct)
+    async Task EmptyTablesAsync(long firstNeedId, CancellationToken ct)
     {
         await using var conn = await Db.OpenConnectionAsync(ct);
         var tables = await conn.QueryAsync<string>(
@@ -143,7 +148,9 @@ public sealed class HotlineFixture : IAsyncLifetime
         {
             try
             {
-                await conn.ExecuteAsync(new CommandDefinition($"TRUNCATE {string.Join(", ", tables)} RESTART IDENTITY CASCADE", cancellationToken: ct));
+                await conn.ExecuteAsync(new CommandDefinition(
+                    $"TRUNCATE {string.Join(", ", tables)} RESTART IDENTITY CASCADE; ALTER TABLE needs ALTER COLUMN id RESTART WITH {firstNeedId}",
+                    cancellationToken: ct));
                 return;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected)
