@@ -45,7 +45,8 @@ public sealed class WellnessRoundSandboxTests(HotlineFixture fixture) : HotlineT
                 (@NotFlagged, 'Sun Li', 'en-US', '{dialysis}')
             """, new { Well, NeedsHelp, NoAnswer, Busy, NotFlagged });
         Phones.SetBehaviour(Well, new PhoneBehaviour { Presses = ["1"] });
-        Phones.SetBehaviour(NeedsHelp, new PhoneBehaviour { Presses = ["2"], HangupAfterSeconds = 30 });
+        // Hangs up once in the queue: a time after answering would race the key press on a slow machine.
+        Phones.SetBehaviour(NeedsHelp, new PhoneBehaviour { Presses = ["2"], HangupAt = "queue" });
         Phones.SetBehaviour(NoAnswer, new PhoneBehaviour { Answer = AnswerMode.NoAnswer });
         Phones.SetBehaviour(Busy, new PhoneBehaviour { Answer = AnswerMode.Busy });
 
