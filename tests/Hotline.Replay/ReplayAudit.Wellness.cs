@@ -12,13 +12,14 @@ public static partial class ReplayAudit
     {
         var checks = await QueryAsync(conn,
             """
-            SELECT w.phone, w.status, w.attempts, coalesce(w.last_result, ''), n.source || '/' || n.category,
-                   (SELECT count(*)::int FROM calls c WHERE c.purpose = 'wellness' AND c.dedupe_key LIKE 'wellness:' || w.id || ':%'),
-                   (SELECT string_agg(trail, '; ' ORDER BY id) FROM (
-                        SELECT c.id, 'call ' || c.id || ' ' || coalesce(c.status, '?') || ': '
-                               || coalesce((SELECT string_agg(e.kind, ' > ' ORDER BY e.id) FROM call_events e WHERE e.call_id = c.id), '') AS trail
-                        FROM calls c WHERE c.purpose = 'wellness' AND c.dedupe_key LIKE 'wellness:' || w.id || ':%') t)
+            SELECT w.phone, w.status, w.attempts, coalesce(w.last_result, ''), n.source || '/' || n.category, placed.calls, placed.trail
             FROM wellness_checks w LEFT JOIN needs n ON n.id = w.need_id
+            CROSS JOIN LATERAL (
+                SELECT count(*)::int AS calls,
+                       string_agg('call ' || c.id || ' ' || coalesce(c.status, '?') || ': '
+                           || coalesce((SELECT string_agg(e.kind, ' > ' ORDER BY e.id) FROM call_events e WHERE e.call_id = c.id), ''),
+                           '; ' ORDER BY c.id) AS trail
+                FROM calls c WHERE c.purpose = 'wellness' AND c.dedupe_key LIKE 'wellness:' || w.id || ':%') placed
             """,
             r => (Phone: r.GetString(0), Status: r.GetString(1), Attempts: r.GetInt32(2), Result: r.GetString(3),
                   Need: r.IsDBNull(4) ? null : r.GetString(4), Calls: r.GetInt32(5), Trail: r.IsDBNull(6) ? "no calls" : r.GetString(6)), ct);
