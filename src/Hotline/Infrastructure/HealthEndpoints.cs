@@ -40,7 +40,7 @@ public static class HealthEndpoints
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            return new Readiness(false, false, false, false, true, 0, $"database unreachable: {e.Message}");
+            return new Readiness(false, false, false, runsJobServer ? false : null, true, 0, $"database unreachable: {e.Message}");
         }
 
         var migrated = applied >= Migrator.EmbeddedScriptCount();
@@ -49,14 +49,16 @@ public static class HealthEndpoints
         return new Readiness(problem is null, true, migrated, jobServer, false, 0, problem);
     }
 
+    // Hangfire's default (5 min), which the app's servers keep.
+    static readonly TimeSpan ServerTimeout = new BackgroundJobServerOptions().ServerTimeout;
+
     // Hangfire names its servers "machine:pid:guid"; ours must be among the live ones. Live as Hangfire itself counts
     // it: a heartbeat (every 30 s) within the server timeout, after which the other servers declare it dead. A shorter
     // limit reported a healthy server as stopped after one heartbeat failed in a database outage, until the next.
     static bool RunsHere(JobStorage storage)
     {
         var marker = $":{Environment.ProcessId}:";
-        var timeout = new BackgroundJobServerOptions().ServerTimeout;
         return storage.GetMonitoringApi().Servers()
-            .Any(s => s.Name.Contains(marker, StringComparison.Ordinal) && s.Heartbeat > DateTime.UtcNow - timeout);
+            .Any(s => s.Name.Contains(marker, StringComparison.Ordinal) && s.Heartbeat > DateTime.UtcNow - ServerTimeout);
     }
 }

@@ -99,7 +99,7 @@ public sealed class HotlineFixture : IAsyncLifetime
     // and one the last test armed for its need 1 would otherwise run this test's need 1 early.
     public async Task ResetAsync()
     {
-        var firstNeedId = Interlocked.Increment(ref resets) * 1_000_000L + 1;
+        var firstNeedId = ++resets * 1_000_000L + 1;
         DatabaseProxy.Restore();
         var journal = Path.Combine(DataDirectory, "journal");
         if (Directory.Exists(journal))
