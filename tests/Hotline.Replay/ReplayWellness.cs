@@ -74,13 +74,21 @@ public static class ReplayWellness
         var started = DateTime.UtcNow;
         var lastState = "";
         var lastLogged = DateTime.MinValue;
-        while (DateTime.UtcNow - started < timeout)
+        for (var poll = 0; DateTime.UtcNow - started < timeout; poll++)
         {
             // Real seconds per simulated second of back-off: the day's compression times the sandbox's speed.
             await BringRetriesForwardAsync(db, day.TimeScale / sandbox.Sandbox.Clock.Speed, ct);
             if (sweep is not null)
             {
                 await sweep(ct);
+            }
+
+            // Retries are brought forward every 200 ms, the state read every second: it scans the day's calls for
+            // outbound ones still on the line, about 11 ms of the database a read at 20,000 calls, more as the day grows.
+            if (poll % 5 != 0)
+            {
+                await Task.Delay(200, ct);
+                continue;
             }
 
             var state = await StateAsync(db, ct);

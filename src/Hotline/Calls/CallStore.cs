@@ -13,17 +13,22 @@ public sealed class CallStore
         """;
 
     // Any webhook may be the first we hear of a call (a lost first request, a replay, a status callback for a
-    // call that failed before ringing us), so every one of them creates the call if it is missing.
+    // call that failed before ringing us), so every one of them creates the call if it is missing. Most find it: they
+    // look it up first, so only a call's first webhook pays for the insert (a sequence value, the resident's lookup,
+    // the conflict check); a first webhook racing another inserts nothing, and OpenStepAsync looks again.
     const string EnsureSql = $"""
-        WITH inserted AS (
+        WITH found AS (
+            SELECT * FROM calls WHERE call_sid = @CallSid),
+        inserted AS (
             INSERT INTO calls (call_sid, direction, from_phone, to_phone, resident_id, started_at)
-            VALUES (@CallSid, @Direction, @From, @To, (SELECT id FROM residents WHERE phone = @From), @now)
+            SELECT @CallSid, @Direction, @From, @To, (SELECT id FROM residents WHERE phone = @From), @now
+            WHERE NOT EXISTS (SELECT 1 FROM found)
             ON CONFLICT (call_sid) DO NOTHING
             RETURNING *),
         c AS (
-            SELECT * FROM inserted
+            SELECT * FROM found
             UNION ALL
-            SELECT * FROM calls WHERE call_sid = @CallSid AND NOT EXISTS (SELECT 1 FROM inserted))
+            SELECT * FROM inserted)
         SELECT {SessionColumns}
         FROM c LEFT JOIN residents r ON r.id = c.resident_id LEFT JOIN needs n ON n.call_id = c.id
         """;

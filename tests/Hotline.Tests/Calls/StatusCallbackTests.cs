@@ -39,6 +39,21 @@ public sealed class StatusCallbackTests(HotlineFixture fixture) : HotlineTest(fi
     }
 
     [Fact]
+    public async Task Callbacks_racing_to_be_the_first_we_hear_of_a_call_make_one_call()
+    {
+        // Twilio sends a call's callbacks on connections of their own: several can arrive before any has committed the
+        // call's row, each finding no row and trying to create it.
+        var caller = new Caller(Twilio, Caller.NewPhone());
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(sequence =>
+            caller.PostAsync("/twilio/voice/status", ("CallStatus", "ringing"), ("SequenceNumber", sequence.ToString()))));
+
+        Assert.All(answers, answer => Assert.Equal(System.Net.HttpStatusCode.OK, answer.Status));
+        Assert.Equal((1L, 8L), await RowAsync<(long, long)>(
+            "SELECT (SELECT count(*) FROM calls), (SELECT count(*) FROM call_events WHERE kind = 'status')"));
+    }
+
+    [Fact]
     public async Task An_unknown_call_status_is_refused_with_a_reason()
     {
         var caller = new Caller(Twilio, Caller.NewPhone());
