@@ -94,20 +94,19 @@ public sealed class CallStore
     public NpgsqlBatchCommand SetStageCommand(long callId, string stage) =>
         BatchCommands.Of("UPDATE calls SET stage = $2 WHERE id = $1", (callId, NpgsqlDbType.Bigint), (stage, NpgsqlDbType.Text));
 
-    public NpgsqlBatchCommand[] SetLanguageCommands(Call call, string language) =>
-    [
-        BatchCommands.Of("UPDATE calls SET language = $2, stage = 'menu' WHERE id = $1",
-            (call.Id, NpgsqlDbType.Bigint), (language, NpgsqlDbType.Text)),
-        // Remember the choice for the next call from this number.
+    // The choice is remembered for the next call from this number, whose resident the call then belongs to. One
+    // statement, so the call's row gets one new version, not one for the language and one for the resident.
+    public NpgsqlBatchCommand SetLanguageCommand(Call call, string language) =>
         BatchCommands.Of(
             """
-            INSERT INTO residents (phone, language) VALUES ($1, $2)
-            ON CONFLICT (phone) DO UPDATE SET language = coalesce(residents.language, excluded.language), updated_at = now()
+            WITH resident AS (
+                INSERT INTO residents (phone, language) VALUES ($2, $3)
+                ON CONFLICT (phone) DO UPDATE SET language = coalesce(residents.language, excluded.language), updated_at = now()
+                RETURNING id)
+            UPDATE calls SET language = $3, stage = 'menu', resident_id = coalesce(resident_id, (SELECT id FROM resident))
+            WHERE id = $1
             """,
-            (call.FromPhone, NpgsqlDbType.Text), (language, NpgsqlDbType.Text)),
-        BatchCommands.Of("UPDATE calls SET resident_id = (SELECT id FROM residents WHERE phone = $2) WHERE id = $1 AND resident_id IS NULL",
-            (call.Id, NpgsqlDbType.Bigint), (call.FromPhone, NpgsqlDbType.Text)),
-    ];
+            (call.Id, NpgsqlDbType.Bigint), (call.FromPhone, NpgsqlDbType.Text), (language, NpgsqlDbType.Text));
 
     public NpgsqlBatchCommand RecomputeOutcomeCommand(long callId) =>
         BatchCommands.Of(RecomputeOutcomeBatchSql, (callId, NpgsqlDbType.Bigint));

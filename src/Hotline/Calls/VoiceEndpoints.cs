@@ -38,7 +38,7 @@ public static class VoiceEndpoints
             // One wrong key or silence: carry on in the default language rather than keep the caller in a loop.
             var language = chosen ?? ivr.Value.DefaultLanguage;
             step.Note("language", chosen is null ? $"no valid choice ({Describe(digits)}), using {language}" : language);
-            step.Later(calls.SetLanguageCommands(step.Call, language));
+            step.Later(calls.SetLanguageCommand(step.Call, language));
             return twiml.Menu(null, language, attempt: 1);
         }, ct);
 

@@ -31,6 +31,13 @@ public sealed class CallFlowTests(HotlineFixture fixture) : HotlineTest(fixture)
 
         var menu = await first.Press("/twilio/voice/language", "2");
         Assert.Contains("For medicine, press 2", menu.SaidText);
+        // The caller is now a resident with that language, and the call is theirs.
+        var (stage, callLanguage, residentLanguage, theirs) = await RowAsync<(string, string, string, bool)>(
+            """
+            SELECT c.stage, c.language, r.language, c.resident_id = r.id
+            FROM calls c JOIN residents r ON r.phone = c.from_phone WHERE c.call_sid = @CallSid
+            """, new { first.CallSid });
+        Assert.Equal(("menu", residentLanguage, true), (stage, callLanguage, theirs));
 
         var second = await new Caller(Twilio, phone).Dial();
         Assert.Contains("If a life is in danger", second.SaidText);
