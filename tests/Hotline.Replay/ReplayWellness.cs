@@ -83,14 +83,21 @@ public static class ReplayWellness
                 await sweep(ct);
             }
 
-            // Retries are brought forward every 200 ms, the state read every second: it scans the day's calls for
-            // outbound ones still on the line, about 11 ms of the database a read at 20,000 calls, more as the day grows.
-            if (poll % 5 != 0)
+            // Retries are brought forward every poll, the state read every fifth (once a second): it scans the day's
+            // calls for outbound ones still on the line, about 11 ms of the database a read at 20,000 calls, more as
+            // the day grows.
+            if (poll % 5 == 0 && await IsOverAsync())
             {
-                await Task.Delay(200, ct);
-                continue;
+                return [];
             }
 
+            await Task.Delay(200, ct);
+        }
+
+        return [$"wellness: not over after {timeout.TotalSeconds:0} s (checks open, home visits unacknowledged, calls on the line: {lastState})"];
+
+        async Task<bool> IsOverAsync()
+        {
             var state = await StateAsync(db, ct);
             var over = state.EndsWith(" 0 0 0", StringComparison.Ordinal);
             // Progress every few seconds at most: a big day has hundreds of residents.
@@ -101,15 +108,8 @@ public static class ReplayWellness
             }
 
             lastState = state;
-            if (over)
-            {
-                return [];
-            }
-
-            await Task.Delay(200, ct);
+            return over;
         }
-
-        return [$"wellness: not over after {timeout.TotalSeconds:0} s (checks open, home visits unacknowledged, calls on the line: {lastState})"];
     }
 
     // Registered from the resident list as a supervisor would import it; a caller already known gets the flag added.
