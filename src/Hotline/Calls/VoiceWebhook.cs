@@ -31,7 +31,7 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
     public async Task<bool> RecordAsync(string kind, string? detail = null, string? dedupeKey = null)
     {
         Note(kind, detail, dedupeKey);
-        return await FlushAsync(alsoRun: null, CancellationToken.None);
+        return await FlushAsync(alsoRun: [], CancellationToken.None);
     }
 
     // Records a call event when nothing in the step depends on whether it is new: it is written with the step's
@@ -48,13 +48,14 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
     // deferred after them too, or they must be written at once. A step that fails rolls them back with everything else.
     public void Later(params NpgsqlBatchCommand[] writes) => pending.AddRange(writes);
 
-    // Writes what is pending and alsoRun (the stored answer) in one round trip; true when the last event was new.
-    internal async Task<bool> FlushAsync(NpgsqlBatchCommand? alsoRun, CancellationToken ct)
+    // Writes what is pending and then alsoRun (the stored answer, COMMIT) in one round trip; true when the last event
+    // was new.
+    internal async Task<bool> FlushAsync(NpgsqlBatchCommand?[] alsoRun, CancellationToken ct)
     {
         var last = lastEvent;
         lastEvent = -1;
         await using var batch = new NpgsqlBatch(Conn, Tx);
-        foreach (var command in pending.Append(alsoRun).OfType<NpgsqlBatchCommand>())
+        foreach (var command in pending.Concat(alsoRun).OfType<NpgsqlBatchCommand>())
         {
             batch.BatchCommands.Add(command);
         }
@@ -75,8 +76,8 @@ public sealed class VoiceStep(NpgsqlConnection conn, NpgsqlTransaction tx, Call 
 public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones phones, TimeProvider clock, IHttpContextAccessor http, ILogger<VoiceWebhook> logger)
 {
     // Round trips of a step: the first carries BEGIN, Twilio's retry check, the outbound binding and the call row;
-    // then whatever the handler needs to read or decide; then its events and deferred writes with the stored answer;
-    // then COMMIT.
+    // then whatever the handler needs to read or decide; then its events and deferred writes with the stored answer
+    // and COMMIT. Most steps read nothing more, so they cost two round trips.
     public async Task<TwimlResult> RunAsync(TwilioForm form, Func<VoiceStep, Task<TwiML>> step, CancellationToken ct)
     {
         var identity = IdentityOf(form);
@@ -96,8 +97,10 @@ public sealed class VoiceWebhook(NpgsqlDataSource db, CallStore calls, Phones ph
         var replayed = context?.Items.ContainsKey(ReplayMarker) ?? false;
         var voiceStep = new VoiceStep(conn, tx, opened.Call!, form, now, replayed);
         var answer = TwimlResult.From(await step(voiceStep));
-        await voiceStep.FlushAsync(WebhookReceiptFilter.StoreCommand(context, answer), ct);
-        await tx.CommitAsync(ct);
+        // COMMIT rides in the last batch. Npgsql sees the transaction end in the server's reply, so disposing tx sends
+        // nothing more. If a statement before it fails, PostgreSQL skips the rest of the batch, COMMIT included, and
+        // the transaction is rolled back on the way out, as with a failing CommitAsync (OutageTests checks both).
+        await voiceStep.FlushAsync([WebhookReceiptFilter.StoreCommand(context, answer), new NpgsqlBatchCommand("COMMIT")], ct);
         // Handing work on (a job for a queued SMS, a callback's schedule) costs Hangfire's own round trips and commit,
         // which the caller need not wait for: it runs once the answer is sent. A crash in between loses nothing, as
         // the rows are committed and the outbox and callback sweeps hand them on. A replayed webhook has no answer

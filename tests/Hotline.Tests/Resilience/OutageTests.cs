@@ -79,6 +79,45 @@ public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
     }
 
     [Fact]
+    public async Task A_step_whose_last_round_trip_fails_leaves_none_of_its_writes_and_lands_once_from_the_journal()
+    {
+        // A step's last round trip carries its events, its deferred writes, the stored answer and COMMIT. Here the
+        // stored answer, the statement just before COMMIT, fails: PostgreSQL must skip the COMMIT, and the event and the
+        // language written ahead of it in the same batch must roll back.
+        var caller = new Caller(Twilio, Caller.NewPhone());
+        await caller.Dial();
+        await ExecuteAsync("""
+            CREATE FUNCTION test_refuse_receipt() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'receipt refused by the test'; END $$;
+            CREATE TRIGGER test_refuse_receipt BEFORE INSERT ON webhook_receipts FOR EACH ROW EXECUTE FUNCTION test_refuse_receipt();
+            """);
+        try
+        {
+            var answer = await Twilio.PostAsync("/twilio/voice/language", caller.Form(("Digits", "2")), idempotencyToken: "language-once");
+
+            Assert.Equal(System.Net.HttpStatusCode.OK, answer.Status);
+            Assert.True(Journal.Depth >= 1, $"journal depth {Journal.Depth}");
+            Assert.Equal(("language", null, 0L), await CallAsync(caller));
+        }
+        finally
+        {
+            await ExecuteAsync("DROP TRIGGER test_refuse_receipt ON webhook_receipts; DROP FUNCTION test_refuse_receipt()");
+        }
+
+        await ReplayUntilEmptyAsync();
+
+        Assert.Equal(("menu", "en-US", 1L), await CallAsync(caller));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM webhook_receipts WHERE token = 'language-once'"));
+    }
+
+    Task<(string Stage, string? Language, long LanguageEvents)> CallAsync(Caller caller) =>
+        RowAsync<(string, string?, long)>(
+            """
+            SELECT c.stage, c.language, (SELECT count(*) FROM call_events e WHERE e.call_id = c.id AND e.kind = 'language')
+            FROM calls c WHERE c.call_sid = @CallSid
+            """, new { caller.CallSid });
+
+    [Fact]
     public async Task An_sms_sent_during_an_outage_opens_its_need_later_and_the_reference_follows_by_sms()
     {
         Fixture.DatabaseProxy.Cut();
