@@ -32,19 +32,19 @@ public static class StatusCallbacks
         WellnessCalls wellness)
     {
         var sequence = step.Form.Int("SequenceNumber") ?? -1;
-        var isNew = await step.RecordAsync("status", status, $"status:{step.Call.CallSid}:{sequence}:{status}");
-        if (isNew)
+        // The update need not know whether the event is new: a repeated callback changes nothing, as a final status is
+        // never overwritten and a live one only by a later sequence number. So the event is only noted; it goes out
+        // with the step's next round trip after the update, and a status step costs three round trips, not four.
+        step.Note("status", status, $"status:{step.Call.CallSid}:{sequence}:{status}");
+        var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
+        var applied = await calls.ApplyStatusThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id,
+            new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
+        if (applied.Changed && CallStatus.IsFinal(status))
         {
-            var at = DateTime.TryParse(step.Form["Timestamp"], CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : step.Now;
-            var applied = await calls.ApplyStatusThenRecomputeOutcomeAsync(step.Conn, step.Tx, step.Call.Id,
-                new StatusUpdate(status, sequence, step.Form.Int("CallDuration"), CallStatus.IsFinal(status), at));
-            if (applied.Changed && CallStatus.IsFinal(status))
-            {
-                await wellness.OnFinalStatusAsync(step, status);
-                // The wellness hook changes neither the call nor its need, so the call as the update left it still holds.
-                await callbacks.CallEndedAsync(step, applied.Call);
-            }
+            await wellness.OnFinalStatusAsync(step, status);
+            // The wellness hook changes neither the call nor its need, so the call as the update left it still holds.
+            await callbacks.CallEndedAsync(step, applied.Call);
         }
 
         return new Twilio.TwiML.VoiceResponse();
