@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapper;
 using Hotline.Escalations;
 using Hotline.Infrastructure;
@@ -13,25 +12,33 @@ public sealed class NeedStore(NeedPolicy policy, EscalationScheduler escalations
     // need is then watched from there (a need due at once must be visible to the ladder when it runs).
     public async Task<Need> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewNeed need, DateTime now, Action<Action>? afterCommit = null)
     {
-        var sequence = await conn.ExecuteScalarAsync<long>("SELECT nextval('need_reference_seq')", transaction: tx);
         var assessment = policy.Assess(need.Category, need.ResidentFlags, now, need.EscalateNow ? Urgency.Urgent : need.Urgency);
         if (need.EscalateNow)
         {
             assessment = assessment with { AckDeadline = now };
         }
 
+        // One round trip: the reference comes from the column's default (migration 0011) and the audit entry is
+        // written only when the need was created, not when another delivery of the same webhook opened it already.
         var created = await conn.QuerySingleOrDefaultAsync<Need>(
             """
-            INSERT INTO needs (reference, call_id, message_id, resident_id, phone, source, category, urgency, summary,
-                               ack_deadline, fulfil_deadline, created_at, updated_at)
-            VALUES (@reference, @CallId, @MessageId, @ResidentId, @Phone, @Source, @Category, @Urgency, @Summary,
-                    @AckDeadline, @FulfilDeadline, @now, @now)
-            ON CONFLICT DO NOTHING
-            RETURNING *
+            WITH created AS (
+                INSERT INTO needs (call_id, message_id, resident_id, phone, source, category, urgency, summary,
+                                   ack_deadline, fulfil_deadline, created_at, updated_at)
+                VALUES (@CallId, @MessageId, @ResidentId, @Phone, @Source, @Category, @Urgency, @Summary,
+                        @AckDeadline, @FulfilDeadline, @now, @now)
+                ON CONFLICT DO NOTHING
+                RETURNING *),
+            audit AS (
+                INSERT INTO audit_log (actor, entity, entity_id, action, details, occurred_at)
+                SELECT 'system', 'need', id, 'opened', jsonb_build_object(
+                    'Reference', reference, 'Source', source, 'Category', category, 'Urgency', urgency, 'AckDeadline', ack_deadline), @now
+                FROM created)
+            SELECT * FROM created
             """,
             new
             {
-                reference = ReferenceCode.FromSequence(sequence), need.CallId, need.MessageId, need.ResidentId, need.Phone,
+                need.CallId, need.MessageId, need.ResidentId, need.Phone,
                 need.Source, need.Category, assessment.Urgency, need.Summary, assessment.AckDeadline, assessment.FulfilDeadline, now,
             },
             tx);
@@ -41,9 +48,6 @@ public sealed class NeedStore(NeedPolicy policy, EscalationScheduler escalations
             return await FindForOriginAsync(conn, tx, need) ?? throw new InvalidOperationException("A need conflicted but cannot be found.");
         }
 
-        await AuditLog.WriteAsync(conn, tx, new AuditEntry(
-            "system", null, "need", created.Id, "opened",
-            JsonSerializer.Serialize(new { created.Reference, created.Source, created.Category, created.Urgency, created.AckDeadline }), now));
         if (created.Urgency == Urgency.Urgent)
         {
             if (afterCommit is not null)
