@@ -17,61 +17,59 @@ public sealed class CallbackStore
     // place and the higher urgency. A request already recorded under its key (a repeated webhook) changes nothing.
     public async Task<OpenedCallback> OpenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CallbackRequest request, DateTime now)
     {
-        // Two deliveries of the same webhook wait for each other here instead of both merging. One round trip: each
-        // statement of the batch takes its own snapshot, so the look-up sees what the lock holder committed.
-        long? known;
-        await using (var lookup = await conn.QueryMultipleAsync(
-            """
-            SELECT pg_advisory_xact_lock(hashtext(@DedupeKey));
-            SELECT callback_id FROM callback_events WHERE dedupe_key = @DedupeKey;
-            """, request, tx))
-        {
-            await lookup.ReadAsync();
-            known = await lookup.ReadSingleOrDefaultAsync<long?>();
-        }
-
-        if (known is { } knownId)
-        {
-            return new OpenedCallback(await GetAsync(conn, tx, knownId) ?? throw new InvalidOperationException("A callback event points nowhere."), Merged: false, Repeated: true);
-        }
-
-        var (id, inserted) = await conn.QuerySingleAsync<(long, bool)>(
+        // One round trip. Two deliveries of the same webhook wait for each other at the lock instead of both merging;
+        // the second statement takes its snapshot after the lock, so it sees what the lock holder committed. Its parts
+        // cannot see each other's writes, so the callback comes back from the upsert's RETURNING, not from the table.
+        var detail = $"{request.Source}{(request.NeedId is null ? "" : $", need {request.NeedId}")}, {request.Urgency}, place {request.PlaceAt:O}";
+        await using var reader = await conn.ExecuteReaderAsync(
             $"""
-            INSERT INTO callbacks (phone, resident_id, need_id, call_id, source, urgency, place_at, due_at, language, note,
-                                   created_by, created_at, updated_at)
-            VALUES (@Phone, coalesce(@ResidentId, (SELECT id FROM residents WHERE phone = @Phone)), @NeedId, @CallId, @Source, @Urgency,
-                    @PlaceAt, @DueAt, @Language, @Note, @StaffId, @now, @now)
-            ON CONFLICT (phone) WHERE status IN {Open} DO UPDATE SET
-                place_at = least(callbacks.place_at, excluded.place_at),
-                urgency = CASE WHEN array_position(@order, excluded.urgency) < array_position(@order, callbacks.urgency)
-                               THEN excluded.urgency ELSE callbacks.urgency END,
-                due_at = least(callbacks.due_at, excluded.due_at),
-                need_id = coalesce(callbacks.need_id, excluded.need_id),
-                resident_id = coalesce(callbacks.resident_id, excluded.resident_id),
-                language = coalesce(callbacks.language, excluded.language),
-                note = CASE WHEN excluded.note IS NULL THEN callbacks.note
-                            WHEN callbacks.note IS NULL THEN excluded.note
-                            ELSE callbacks.note || E'\n' || excluded.note END,
-                requests = callbacks.requests + 1,
-                updated_at = excluded.updated_at
-            RETURNING id, (xmax = 0)
+            SELECT pg_advisory_xact_lock(hashtext(@DedupeKey));
+            WITH known AS (
+                SELECT callback_id FROM callback_events WHERE dedupe_key = @DedupeKey),
+            upserted AS (
+                INSERT INTO callbacks (phone, resident_id, need_id, call_id, source, urgency, place_at, due_at, language, note,
+                                       created_by, created_at, updated_at)
+                SELECT @Phone, coalesce(@ResidentId, (SELECT id FROM residents WHERE phone = @Phone)), @NeedId, @CallId, @Source,
+                       @Urgency, @PlaceAt, @DueAt, @Language, @Note, @StaffId, @now, @now
+                WHERE NOT EXISTS (SELECT 1 FROM known)
+                ON CONFLICT (phone) WHERE status IN {Open} DO UPDATE SET
+                    place_at = least(callbacks.place_at, excluded.place_at),
+                    urgency = CASE WHEN array_position(@order, excluded.urgency) < array_position(@order, callbacks.urgency)
+                                   THEN excluded.urgency ELSE callbacks.urgency END,
+                    due_at = least(callbacks.due_at, excluded.due_at),
+                    need_id = coalesce(callbacks.need_id, excluded.need_id),
+                    resident_id = coalesce(callbacks.resident_id, excluded.resident_id),
+                    language = coalesce(callbacks.language, excluded.language),
+                    note = CASE WHEN excluded.note IS NULL THEN callbacks.note
+                                WHEN callbacks.note IS NULL THEN excluded.note
+                                ELSE callbacks.note || E'\n' || excluded.note END,
+                    requests = callbacks.requests + 1,
+                    updated_at = excluded.updated_at
+                RETURNING callbacks AS cb, (xmax = 0) AS inserted),
+            event AS (
+                INSERT INTO callback_events (callback_id, kind, detail, staff_id, dedupe_key, occurred_at)
+                SELECT (cb).id, CASE WHEN inserted THEN 'opened' ELSE 'merged' END, @detail, @StaffId, @DedupeKey, @now
+                FROM upserted)
+            SELECT (u.cb).*, n.reference AS need_reference, n.category AS need_category, NOT u.inserted AS merged, false AS repeated
+            FROM upserted u LEFT JOIN needs n ON n.id = (u.cb).need_id
+            UNION ALL
+            SELECT cb.*, n.reference, n.category, false, true
+            FROM known k JOIN callbacks cb ON cb.id = k.callback_id LEFT JOIN needs n ON n.id = cb.need_id;
             """,
             new
             {
                 request.Phone, request.ResidentId, request.NeedId, request.CallId, request.Source, request.Urgency, request.PlaceAt,
-                request.DueAt, request.Language, request.Note, request.StaffId, now, order = Needs.Urgency.Order,
+                request.DueAt, request.Language, request.Note, request.StaffId, request.DedupeKey, detail, now, order = Needs.Urgency.Order,
             },
             tx);
+        await reader.NextResultAsync();
+        if (!await reader.ReadAsync())
+        {
+            throw new InvalidOperationException("A callback event points nowhere.");
+        }
 
-        var detail = $"{request.Source}{(request.NeedId is null ? "" : $", need {request.NeedId}")}, {request.Urgency}, place {request.PlaceAt:O}";
-        var callback = await conn.QuerySingleAsync<Callback>(
-            $"""
-            INSERT INTO callback_events (callback_id, kind, detail, staff_id, dedupe_key, occurred_at)
-            VALUES (@id, @kind, @detail, @StaffId, @DedupeKey, @now);
-            {WithNeed} WHERE cb.id = @id;
-            """,
-            new { id, kind = inserted ? "opened" : "merged", detail, request.StaffId, request.DedupeKey, now }, tx);
-        return new OpenedCallback(callback, Merged: !inserted, Repeated: false);
+        var callback = reader.GetRowParser<Callback>()(reader);
+        return new OpenedCallback(callback, Merged: reader.GetBoolean(reader.GetOrdinal("merged")), Repeated: reader.GetBoolean(reader.GetOrdinal("repeated")));
     }
 
     public Task<Callback?> GetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long id) =>

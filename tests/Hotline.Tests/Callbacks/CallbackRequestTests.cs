@@ -107,6 +107,20 @@ public sealed class CallbackRequestTests(HotlineFixture fixture) : CallbackTest(
     }
 
     [Fact]
+    public async Task The_same_key_press_delivered_six_times_at_once_opens_one_callback_with_one_request()
+    {
+        await StaffLogin.AddStaffAsync(Fixture, "op", "operator", onDuty: true);
+        var caller = await CallerWithNeedAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => caller.Press("/twilio/voice/queue/callback", "1")));
+
+        Assert.All(answers, answer => Assert.Equal(["Leave"], answer.Verbs));
+        var callback = await CallbackForAsync(caller.From);
+        Assert.Equal(("queue_request", 1), (callback!.Source, callback.Requests));
+        Assert.Equal(["opened"], await Db.QueryKindsAsync(callback.Id));
+    }
+
+    [Fact]
     public async Task A_caller_who_called_before_the_callbacks_caller_and_still_waits_is_taken_first()
     {
         await StaffLogin.AddStaffAsync(Fixture, "op", "operator", onDuty: true);
