@@ -115,6 +115,9 @@ public sealed class CallbackRequestTests(HotlineFixture fixture) : CallbackTest(
         var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => caller.Press("/twilio/voice/queue/callback", "1")));
 
         Assert.All(answers, answer => Assert.Equal(["Leave"], answer.Verbs));
+        // Each delivery was handled there and then: one that failed would have been journaled, answered the same way
+        // and written later as replayed.
+        Assert.Equal(6, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'callback_requested' AND NOT replayed"));
         var callback = await CallbackForAsync(caller.From);
         Assert.Equal(("queue_request", 1), (callback!.Source, callback.Requests));
         Assert.Equal(["opened"], await Db.QueryKindsAsync(callback.Id));
