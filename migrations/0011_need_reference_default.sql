@@ -1,6 +1,6 @@
 -- A need's reference code is now made by the INSERT that opens the need, so opening one no longer costs a round trip
 -- for the sequence value first (NeedStore.OpenAsync). The code is the sequence's digits and a Damm check digit, as
--- ReferenceCode.FromSequence makes it; ReferenceCodeTests checks that the two agree.
+-- ReferenceCode.FromSequence makes it; NeedReferenceTests checks that the two agree.
 CREATE FUNCTION need_reference(sequence bigint) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
     -- Damm's table: the row is the check so far, the column the next digit (ReferenceCode.Table, one-based here).

@@ -1,6 +1,5 @@
 using Dapper;
 using Hotline.Escalations;
-using Hotline.Infrastructure;
 using Npgsql;
 
 namespace Hotline.Needs;
