@@ -34,6 +34,14 @@ public sealed class JobOptions
     [Range(1, 50)]
     public int CallWorkerCount { get; set; } = 4;
 
+    // A Hangfire lock whose holder's connection broke before it let go (a failover, a network cut) is taken for dead
+    // once it is this old. Hangfire.PostgreSql's default is 10 minutes, and the scheduler takes such a lock for every
+    // poll: a cut at the wrong moment held up every scheduled job for 10 minutes (found by a test that ran after the
+    // outage tests). The other locks are held for one run of the wellness round or the daily report, jobs that are
+    // safe to run twice, so taking a slow run's lock for dead costs little.
+    [Range(10, 600)]
+    public int DistributedLockSeconds { get; set; } = 60;
+
     public bool RunServer { get; set; } = true;
 }
 
@@ -63,6 +71,7 @@ public static class HangfireSetup
                     PrepareSchemaIfNecessary = true,
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
                     InvisibilityTimeout = TimeSpan.FromSeconds(options.InvisibilitySeconds),
+                    DistributedLockTimeout = TimeSpan.FromSeconds(options.DistributedLockSeconds),
                     UseSlidingInvisibilityTimeout = true,
                     // Long polling stranded about one job in 4,000 on this stack (see docs/benchmarks.md).
                     EnableLongPolling = false,

@@ -41,6 +41,26 @@ public sealed class JobServerTests(HotlineFixture fixture) : HotlineTest(fixture
         }
     }
 
+    // What a connection cut while the scheduler held its lock leaves behind: the lock's row, whose release never
+    // reached the database. Past Jobs:DistributedLockSeconds (60) it is taken for dead; with Hangfire.PostgreSql's
+    // default (10 minutes) this job would wait nine more minutes.
+    [Fact]
+    public async Task A_scheduler_lock_left_behind_a_minute_ago_does_not_hold_up_scheduled_jobs()
+    {
+        await ExecuteAsync(
+            """
+            INSERT INTO hangfire.lock (resource, updatecount, acquired)
+            VALUES ('hangfire:locks:schedulepoller', 0, now() - interval '61 seconds')
+            ON CONFLICT (resource) DO UPDATE SET acquired = excluded.acquired
+            """);
+        var key = Guid.NewGuid().ToString("N");
+
+        Fixture.Factory.Services.GetRequiredService<IBackgroundJobClient>().Schedule<StampJob>(job => job.Run(key), TimeSpan.FromSeconds(1));
+
+        Assert.True(await Eventually.WaitForAsync(() => Task.FromResult(Fired.ContainsKey(key)), fired => fired, seconds: 10),
+            "the scheduled job did not run: the lock left behind still held up the scheduler");
+    }
+
     [Fact]
     public async Task Readiness_reports_the_database_migrations_and_job_server()
     {
