@@ -13,10 +13,27 @@ pg_throwaway hotline-test
 work=$pg_work port=$pg_port
 mkdir "$work/results"
 HOTLINE_TEST_POSTGRES=$(pg_conn_string "$port" postgres)
-export HOTLINE_TEST_POSTGRES
+# What the app under test logs (warnings and up), printed below for each failed test.
+HOTLINE_TEST_LOG="$work/results/app.log"
+export HOTLINE_TEST_POSTGRES HOTLINE_TEST_LOG
 
 rc=0
 dotnet test Hotline.sln -c Release --logger trx --results-directory "$work/results" "$@" || rc=$?
+
+# A failed test with what the app logged while it ran (UTC times on both sides), at most 40 lines each.
+if [[ $rc -ne 0 && -s $HOTLINE_TEST_LOG ]]; then
+  find "$work/results" -name '*.trx' -exec cat {} + | awk -v log_file="$HOTLINE_TEST_LOG" '
+    function attr(k) { return match($0, " " k "=\"[^\"]*\"") ? substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 4) : "" }
+    /<UnitTestResult / && /outcome="Failed"/ {
+      from = substr(attr("startTime"), 1, 23); to = substr(attr("endTime"), 1, 23); shown = 0
+      printf "\n--- app log during %s (%s to %s):\n", attr("testName"), from, to
+      while ((getline line < log_file) > 0) {
+        t = substr(line, 1, 23)
+        if (t >= from && t <= to && shown++ < 40) print line
+      }
+      close(log_file)
+    }'
+fi
 
 # One .trx per test project; add up their counters (a skipped test is counted but not executed).
 find "$work/results" -name '*.trx' -exec cat {} + | awk '

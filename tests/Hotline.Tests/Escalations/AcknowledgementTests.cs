@@ -113,12 +113,14 @@ public sealed class AcknowledgementTests(HotlineFixture fixture) : EscalationTes
         var first = await AddStaffAsync("first", level: 1);
         // Not urgent, so that no ladder of its own writes alerts beside the one below.
         var need = await UrgentNeedAsync(TimeSpan.FromSeconds(-1), watch: false, urgency: "high");
-        // Written but not yet claimed by a delivery job.
+        // Written but not yet claimed. Its send_after keeps the SMS pump's once-a-second poll from claiming it before
+        // the ACK arrives (the alert then reads pending, on its way; it failed so once in a full run).
         await ExecuteAsync(
             """
             WITH m AS (
-                INSERT INTO messages (direction, dedupe_key, from_phone, to_phone, body, purpose, status, need_id)
-                VALUES ('outbound', 'esc:' || @Id || ':ack:0:sms:' || @first, '+8621000000000', @phone, 'alert', 'escalation', 'pending', @Id)
+                INSERT INTO messages (direction, dedupe_key, from_phone, to_phone, body, purpose, status, need_id, send_after)
+                VALUES ('outbound', 'esc:' || @Id || ':ack:0:sms:' || @first, '+8621000000000', @phone, 'alert', 'escalation', 'pending', @Id,
+                        now() + interval '1 hour')
                 RETURNING id)
             INSERT INTO escalations (need_id, kind, step, level, channel, recipient_id, status, message_id, dedupe_key, due_at, created_at, updated_at)
             SELECT @Id, 'ack', 0, 1, 'sms', @first, 'pending', m.id, 'esc:' || @Id || ':ack:0:sms:' || @first, now(), now(), now() FROM m
