@@ -32,7 +32,7 @@ public sealed class VoiceResponses(IOptions<IvrOptions> options)
     public VoiceResponse ChooseLanguage(VoiceResponse? response = null)
     {
         response ??= new VoiceResponse();
-        var gather = NewGather("/twilio/voice/language");
+        var gather = KeyPress("/twilio/voice/language");
         foreach (var prompts in Ivr.Languages.Values)
         {
             SayIn(gather, prompts, prompts.ChooseLanguage);
@@ -48,7 +48,7 @@ public sealed class VoiceResponses(IOptions<IvrOptions> options)
     {
         response ??= new VoiceResponse();
         var prompts = Ivr.For(language);
-        var gather = NewGather($"/twilio/voice/menu?attempt={attempt}");
+        var gather = KeyPress($"/twilio/voice/menu?attempt={attempt}");
         SayIn(gather, prompts, attempt == 1 ? prompts.Menu : prompts.MenuRetry + " " + prompts.Menu);
         response.Append(gather);
         response.Redirect(new Uri($"/twilio/voice/menu?attempt={attempt}&timeout=1", UriKind.Relative));
@@ -76,7 +76,7 @@ public sealed class VoiceResponses(IOptions<IvrOptions> options)
         var position_ = prompts.QueuePosition.Replace("{position}", position.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (offerCallback)
         {
-            var gather = NewGather("/twilio/voice/queue/callback");
+            var gather = KeyPress("/twilio/voice/queue/callback");
             SayIn(gather, prompts, position_ + " " + prompts.OfferCallback);
             gather.Pause(length: Ivr.WaitPauseSeconds);
             response.Append(gather);
@@ -138,7 +138,8 @@ public sealed class VoiceResponses(IOptions<IvrOptions> options)
     static string Fill(string template, string? reference) =>
         template.Replace("{reference}", reference is null ? "" : ReferenceCode.Spoken(reference));
 
-    Gather NewGather(string action) =>
+    // One key, pressed within Ivr:GatherTimeoutSeconds, posted to action.
+    public Gather KeyPress(string action) =>
         new(input: [Gather.InputEnum.Dtmf], action: new Uri(action, UriKind.Relative), numDigits: 1, timeout: Ivr.GatherTimeoutSeconds);
 
     static void Say(VoiceResponse response, LanguagePrompts prompts, string text) =>

@@ -8,15 +8,14 @@ namespace Hotline.Resilience;
 
 // What a caller hears while the database is unreachable. Nothing here reads or writes the database: the caller is
 // taken to voicemail, which keeps working, and everything they do is journaled for later.
-public sealed class DegradedAnswers(IOptions<IvrOptions> ivr)
+public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twiml)
 {
-    public TwimlResult For(string path) => path switch
+    public TwimlResult For(string path, IFormCollection form) => path switch
     {
         "/twilio/voice/status" or "/twilio/voice/voicemail/recording-status" or "/twilio/voice/voicemail/transcription"
             or "/twilio/sms/status" => TwimlResult.Empty,
         "/twilio/sms/incoming" => TwimlResult.From(new MessagingResponse().Message(Each(p => p.DegradedSms))),
-        // Inside the queue's wait music only a few verbs are allowed: keep the caller waiting.
-        "/twilio/voice/queue/wait" => TwimlResult.From(Say(new VoiceResponse(), p => p.QueuePleaseHold).Pause(length: ivr.Value.WaitPauseSeconds)),
+        "/twilio/voice/queue/wait" => TwimlResult.From(QueueWait(new TwilioForm(form).Int("QueueTime") ?? 0)),
         "/twilio/voice/queue/callback" => TwimlResult.From(new VoiceResponse().Leave()),
         "/twilio/voice/voicemail/recorded" => TwimlResult.From(Say(new VoiceResponse(), p => p.DegradedThanks).Hangup()),
         _ when path.StartsWith("/twilio/voice/", StringComparison.Ordinal) => TwimlResult.From(Voicemail()),
@@ -35,6 +34,33 @@ public sealed class DegradedAnswers(IOptions<IvrOptions> ivr)
             transcribeCallback: new Uri("/twilio/voice/voicemail/transcription", UriKind.Relative),
             recordingStatusCallback: new Uri("/twilio/voice/voicemail/recording-status", UriKind.Relative));
         return Say(response, p => p.VoicemailMissing).Hangup();
+    }
+
+    // The queue's own decisions need only what Twilio sends: how long the caller has waited. So they hold without the
+    // database too. Past Ivr:MaxWaitSeconds the caller leaves the queue, and its action (answered here as well) takes
+    // the voicemail. Past Ivr:OfferCallbackAfterSeconds pressing 1 asks for a callback, journaled like the rest.
+    // (Answered with holding music alone, a caller who waited through a stall could not press 1: CI, 2026-12-07.)
+    // Inside the queue's wait music only a few verbs are allowed: Say, Pause, Gather and Leave are among them.
+    VoiceResponse QueueWait(int waitedSeconds)
+    {
+        if (waitedSeconds >= ivr.Value.MaxWaitSeconds)
+        {
+            return VoiceResponses.Leave();
+        }
+
+        if (waitedSeconds < ivr.Value.OfferCallbackAfterSeconds)
+        {
+            return Say(new VoiceResponse(), p => p.QueuePleaseHold).Pause(length: ivr.Value.WaitPauseSeconds);
+        }
+
+        var offer = twiml.KeyPress("/twilio/voice/queue/callback");
+        foreach (var prompts in Languages())
+        {
+            offer.Say(prompts.QueuePleaseHold + " " + prompts.OfferCallback, voice: prompts.Voice, language: prompts.SayLanguage);
+        }
+
+        offer.Pause(length: ivr.Value.WaitPauseSeconds);
+        return new VoiceResponse().Append(offer);
     }
 
     // The caller's language is in the database too, so every language is spoken, the default first.

@@ -41,7 +41,7 @@ public static class FallbackEndpoint
             }
 
             journal.Append(entry);
-            return failed is { } f ? answers.For(f.Path) : TwimlResult.From(answers.Voicemail());
+            return failed is { } f ? answers.For(f.Path, form) : TwimlResult.From(answers.Voicemail());
         }
 
         return await hook.RunAsync(fields, async step =>

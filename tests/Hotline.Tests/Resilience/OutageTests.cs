@@ -12,18 +12,8 @@ using sandbox::Hotline.Sandbox.Calls;
 namespace Hotline.Tests.Resilience;
 
 // The database goes away (or hangs) while residents call; nobody's voicemail may be lost and nothing doubled.
-public sealed class OutageTests(HotlineFixture fixture) : HotlineTest(fixture)
+public sealed class OutageTests(HotlineFixture fixture) : OutageTest(fixture)
 {
-    WebhookJournal Journal => Fixture.Factory.Services.GetRequiredService<WebhookJournal>();
-
-    async Task ReplayUntilEmptyAsync()
-    {
-        Fixture.DatabaseProxy.Restore();
-        // The background replayer runs every second; waiting for it is the real thing.
-        await Eventually.WaitForAsync(() => Task.FromResult(Journal.Depth), depth => depth == 0, seconds: 30);
-        Assert.Equal(0, Journal.Depth);
-    }
-
     [Fact]
     public async Task During_an_outage_a_caller_still_leaves_a_voicemail_that_lands_once_the_database_is_back()
     {
