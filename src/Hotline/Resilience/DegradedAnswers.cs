@@ -7,7 +7,8 @@ using Twilio.TwiML.Voice;
 namespace Hotline.Resilience;
 
 // What a caller hears while the database is unreachable. Nothing here reads or writes the database: the caller is
-// taken to voicemail, which keeps working, and everything they do is journaled for later.
+// taken to voicemail, which keeps working (one already in the queue waits on, see QueueWait), and everything they do
+// is journaled for later.
 public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twiml)
 {
     public TwimlResult For(string path, IFormCollection form) => path switch
