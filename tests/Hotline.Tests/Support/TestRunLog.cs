@@ -7,6 +7,7 @@ namespace Hotline.Tests.Support;
 public sealed class TestRunLog(string path) : ILoggerProvider
 {
     readonly StreamWriter file = new(path, append: true) { AutoFlush = true };
+    bool disposed;
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -14,6 +15,7 @@ public sealed class TestRunLog(string path) : ILoggerProvider
     {
         lock (file)
         {
+            disposed = true;
             file.Dispose();
         }
     }
@@ -28,7 +30,11 @@ public sealed class TestRunLog(string path) : ILoggerProvider
 
         lock (file)
         {
-            file.WriteLine(line.ReplaceLineEndings(" | "));
+            // The host may still log while it stops, after this provider is gone.
+            if (!disposed)
+            {
+                file.WriteLine(line.ReplaceLineEndings(" | "));
+            }
         }
     }
 
