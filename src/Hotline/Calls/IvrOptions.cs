@@ -65,6 +65,7 @@ public sealed class LanguagePrompts
     public string Goodbye { get; set; } = "";
     public string DegradedVoicemail { get; set; } = "";
     public string DegradedThanks { get; set; } = "";
+    public string DegradedCallbackConfirmed { get; set; } = "";
     public string DegradedSms { get; set; } = "";
     public string QueuePleaseHold { get; set; } = "";
     public string WellnessPrompt { get; set; } = "";

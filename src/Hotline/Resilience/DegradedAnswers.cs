@@ -17,7 +17,7 @@ public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twi
             or "/twilio/sms/status" => TwimlResult.Empty,
         "/twilio/sms/incoming" => TwimlResult.From(new MessagingResponse().Message(Each(p => p.DegradedSms))),
         "/twilio/voice/queue/wait" => TwimlResult.From(QueueWait(new TwilioForm(form).Int("QueueTime") ?? 0)),
-        "/twilio/voice/queue/callback" => TwimlResult.From(new VoiceResponse().Leave()),
+        "/twilio/voice/queue/callback" => TwimlResult.From(QueueKeyPress(new TwilioForm(form)["Digits"])),
         "/twilio/voice/voicemail/recorded" => TwimlResult.From(Say(new VoiceResponse(), p => p.DegradedThanks).Hangup()),
         _ when path.StartsWith("/twilio/voice/", StringComparison.Ordinal) => TwimlResult.From(Voicemail()),
         _ => TwimlResult.Empty,
@@ -63,6 +63,13 @@ public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twi
         offer.Pause(length: ivr.Value.WaitPauseSeconds);
         return new VoiceResponse().Append(offer);
     }
+
+    // Pressing 1 in the queue asks for a callback, and the journal keeps that request: the caller hears it is taken and
+    // the call ends, from the wait document itself (Say and Hangup are allowed there). The usual way, leaving the queue
+    // for its action to confirm with the need's reference, would reach a degraded action too, which can only offer the
+    // voicemail. Any other key keeps the caller waiting, as QueueCallback does.
+    VoiceResponse QueueKeyPress(string? digits) =>
+        digits == "1" ? Say(new VoiceResponse(), p => p.DegradedCallbackConfirmed).Hangup() : new VoiceResponse();
 
     // The caller's language is in the database too, so every language is spoken, the default first.
     VoiceResponse Say(VoiceResponse response, Func<LanguagePrompts, string> prompt)

@@ -33,20 +33,40 @@ public sealed class QueueOutageTests(HotlineFixture fixture) : OutageTest(fixtur
         var early = await WaitedAsync(caller, Ivr.OfferCallbackAfterSeconds - 1);
         var offered = await WaitedAsync(caller, Ivr.OfferCallbackAfterSeconds);
         var pressed = await caller.Press("/twilio/voice/queue/callback", "1");
-        await caller.PostAsync("/twilio/voice/queue/done", ("QueueResult", "leave"), ("QueueTime", (Ivr.OfferCallbackAfterSeconds + 5).ToString()));
+        // The wait document hangs up; whether or not Twilio then reports the queue's end, the key press decides.
+        await caller.PostAsync("/twilio/voice/queue/done", ("QueueResult", "hangup"), ("QueueTime", (Ivr.OfferCallbackAfterSeconds + 5).ToString()));
         await caller.Status("completed", 120);
 
         Assert.DoesNotContain("Gather", early.Verbs);
         Assert.Contains("Please keep holding", early.SaidText);
         Assert.Equal("/twilio/voice/queue/callback", offered.Attribute("Gather", "action"));
         Assert.Contains("To be called back instead, press 1", offered.SaidText);
-        Assert.Equal(["Leave"], pressed.Verbs);
+        // Told the request is taken, rather than sent on to a voicemail it did not ask for.
+        Assert.Contains("will call you back in your turn", pressed.SaidText);
+        Assert.Equal("Hangup", pressed.Verbs.Last());
+        Assert.DoesNotContain("Leave", pressed.Verbs);
         Assert.True(Journal.Depth >= 5, $"journal depth {Journal.Depth}");
 
         await ReplayUntilEmptyAsync();
 
         Assert.Equal("callback_requested", await ScalarAsync<string>("SELECT outcome FROM calls"));
         Assert.Equal("queue_request", await ScalarAsync<string>("SELECT source FROM callbacks"));
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM callbacks"));
+    }
+
+    [Fact]
+    public async Task A_caller_pressing_another_key_during_the_outage_keeps_their_place_in_the_queue()
+    {
+        var caller = await InTheQueueAsync();
+        Fixture.DatabaseProxy.Cut();
+
+        var pressed = await caller.Press("/twilio/voice/queue/callback", "5");
+
+        // An empty document: the wait URL plays again, as when the database answers.
+        Assert.Empty(pressed.Verbs);
+        await ReplayUntilEmptyAsync();
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM call_events WHERE kind = 'queue_key_ignored'"));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM callbacks"));
     }
 
     [Fact]
