@@ -1,23 +1,29 @@
 using Hotline.Calls;
 using Hotline.Telephony;
+using Hotline.Wellness;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Twilio.TwiML;
 using Twilio.TwiML.Voice;
 
 namespace Hotline.Resilience;
 
-// What a caller hears while the database is unreachable. Nothing here reads or writes the database: the caller is
-// taken to voicemail, which keeps working (one already in the queue waits on, see QueueWait), and everything they do
-// is journaled for later.
-public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twiml)
+// What a caller hears while the database is unreachable. Nothing here reads or writes the database: a step whose
+// answer needs only what Twilio sends (the queue's wait, key press and end; a wellness call's question and answer) is
+// answered as usual but in every language, the rest go to the voicemail, which keeps working, and everything the
+// caller does is journaled for later.
+public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twiml, WellnessResponses wellness)
 {
-    public TwimlResult For(string path, IFormCollection form) => path switch
+    public TwimlResult For(string path, string query, IFormCollection form) => path switch
     {
         "/twilio/voice/status" or "/twilio/voice/voicemail/recording-status" or "/twilio/voice/voicemail/transcription"
             or "/twilio/sms/status" => TwimlResult.Empty,
         "/twilio/sms/incoming" => TwimlResult.From(new MessagingResponse().Message(Each(p => p.DegradedSms))),
         "/twilio/voice/queue/wait" => TwimlResult.From(QueueWait(new TwilioForm(form).Int("QueueTime") ?? 0)),
         "/twilio/voice/queue/callback" => TwimlResult.From(QueueKeyPress(new TwilioForm(form)["Digits"])),
+        "/twilio/voice/queue/done" => TwimlResult.From(QueueLeft(new TwilioForm(form)["QueueResult"])),
+        "/twilio/voice/wellness" or "/twilio/voice/wellness/answer" => TwimlResult.From(Wellness(path, QueryHelpers.ParseQuery(query), form)),
         "/twilio/voice/voicemail/recorded" => TwimlResult.From(Say(new VoiceResponse(), p => p.DegradedThanks).Hangup()),
         _ when path.StartsWith("/twilio/voice/", StringComparison.Ordinal) => TwimlResult.From(Voicemail()),
         _ => TwimlResult.Empty,
@@ -70,6 +76,39 @@ public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twi
     // voicemail. Any other key keeps the caller waiting, as QueueCallback does.
     VoiceResponse QueueKeyPress(string? digits) =>
         digits == "1" ? Say(new VoiceResponse(), p => p.DegradedCallbackConfirmed).Hangup() : new VoiceResponse();
+
+    // What the queue did is in the request, so its action answers as QueueDone would: a caller put through to an
+    // operator is done when the operator hangs up (not asked for a voicemail after the conversation), one who hung up
+    // hears nothing, and the rest (waited too long, queue full, Twilio's error) get the voicemail.
+    VoiceResponse QueueLeft(string? result) => result switch
+    {
+        "bridged" => new VoiceResponse().Hangup(),
+        "hangup" => new VoiceResponse(),
+        _ => Voicemail(),
+    };
+
+    // A resident answering a wellness call: the check and the attempt are in the URL, so the question and its answers
+    // need no database. Pressing 2 for help takes them to the voicemail to say what they need; the replay opens the
+    // urgent need as it would have.
+    VoiceResponse Wellness(string path, Dictionary<string, StringValues> query, IFormCollection form)
+    {
+        if (!long.TryParse(query.GetValueOrDefault("check"), out var check))
+        {
+            return Voicemail();
+        }
+
+        if (path == "/twilio/voice/wellness")
+        {
+            return wellness.Ask(Languages(), check, attempt: 1);
+        }
+
+        return new TwilioForm(form)["Digits"] switch
+        {
+            "1" => wellness.Well(Languages()),
+            "2" => Voicemail(),
+            _ => wellness.AskAgainOrGoodbye(Languages(), check, int.TryParse(query.GetValueOrDefault("attempt"), out var attempt) ? attempt : null),
+        };
+    }
 
     // The caller's language is in the database too, so every language is spoken, the default first.
     VoiceResponse Say(VoiceResponse response, Func<LanguagePrompts, string> prompt)

@@ -75,7 +75,7 @@ public sealed class DegradedModeFilter(
         logger.Log(followsEarlier ? LogLevel.Debug : LogLevel.Warning,
             "Database unavailable ({Reason}); journaled {Path} for call or message {Sid} and answered without it",
             problem ?? reason, http.Request.Path, form["CallSid"].FirstOrDefault() ?? form["MessageSid"].FirstOrDefault());
-        return answers.For(http.Request.Path.Value ?? "", form);
+        return answers.For(http.Request.Path.Value ?? "", http.Request.QueryString.Value ?? "", form);
     }
 
     static bool IsDatabaseTrouble(Exception e) => e switch

@@ -6,7 +6,7 @@ namespace Hotline.Resilience;
 // The number's Voice Fallback URL: Twilio calls it when a TwiML request of the call failed (connection refused, 5xx,
 // timeout), on any instance that is still up. It needs no database: the failed webhook (Twilio sends its parameters
 // along with ErrorCode and ErrorUrl) is journaled as if it had reached us, then the fallback itself, and the caller
-// gets what that webhook would have answered in degraded mode: the voicemail, or the thanks after a recording.
+// gets what that webhook would have answered in degraded mode (DegradedAnswers), most often the voicemail.
 // Replayed later, both land in the database in order.
 public static class FallbackEndpoint
 {
@@ -41,7 +41,7 @@ public static class FallbackEndpoint
             }
 
             journal.Append(entry);
-            return failed is { } f ? answers.For(f.Path, form) : TwimlResult.From(answers.Voicemail());
+            return failed is { } f ? answers.For(f.Path, f.Query, form) : TwimlResult.From(answers.Voicemail());
         }
 
         return await hook.RunAsync(fields, async step =>

@@ -5,15 +5,11 @@ using Hotline.Telephony;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Twilio.TwiML;
-using Twilio.TwiML.Voice;
 
 namespace Hotline.Wellness;
 
 public static class WellnessEndpoints
 {
-    const int Prompts = 2;
-
     public static RouteGroupBuilder MapWellnessWebhooks(this RouteGroupBuilder twilio)
     {
         var wellness = twilio.MapGroup("/voice/wellness");
@@ -30,20 +26,20 @@ public static class WellnessEndpoints
     }
 
     // The resident picked up: "Press 1 if you are well. Press 2 if you need help."
-    static Task<TwimlResult> Answered(IFormCollection form, long check, VoiceWebhook hook, CallStore calls, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+    static Task<TwimlResult> Answered(IFormCollection form, long check, VoiceWebhook hook, CallStore calls, WellnessResponses twiml,
+        IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), step =>
         {
             step.Later(calls.SetStageCommand(step.Call.Id, "wellness"));
             step.Note("wellness_prompt", $"check {check}", $"wellness_prompt:{step.Call.CallSid}");
-            return Ask(ivr.Value, Language(step, ivr.Value), check, attempt: 1);
+            return twiml.Ask([ivr.Value.For(Language(step, ivr.Value))], check, attempt: 1);
         }, ct);
 
     static Task<TwimlResult> Answer(IFormCollection form, long check, int? attempt, VoiceWebhook hook, WellnessStore store, NeedStore needs,
-        CallRouting routing, IOptions<IvrOptions> ivr, CancellationToken ct) =>
+        CallRouting routing, WellnessResponses twiml, IOptions<IvrOptions> ivr, CancellationToken ct) =>
         hook.RunAsync(new TwilioForm(form), async step =>
         {
-            var language = Language(step, ivr.Value);
-            var prompts = ivr.Value.For(language);
+            LanguagePrompts[] theirLanguage = [ivr.Value.For(Language(step, ivr.Value))];
             var digits = step.Form["Digits"];
             var current = await store.LockAsync(step.Conn, step.Tx, check);
             if (current is null)
@@ -63,7 +59,7 @@ public static class WellnessEndpoints
                     }
 
                     await step.RecordAsync("wellness_well", "pressed 1", $"wellness_answer:{step.Call.CallSid}");
-                    return Say(new VoiceResponse(), prompts, prompts.WellnessThanks).Hangup();
+                    return twiml.Well(theirLanguage);
                 case "2":
                     var need = await needs.OpenAsync(step.Conn, step.Tx, new NewNeed(
                         WellnessNeeds.Source, WellnessNeeds.HelpCategory, current.Phone, current.ResidentId, step.Call.ResidentFlags,
@@ -78,33 +74,11 @@ public static class WellnessEndpoints
                     return await routing.ToOperatorsAsync(step, need);
                 default:
                     await step.RecordAsync("wellness_no_choice", VoiceEndpoints.Describe(digits));
-                    if ((attempt ?? 1) < Prompts)
-                    {
-                        return Ask(ivr.Value, language, check, (attempt ?? 1) + 1, retry: true);
-                    }
-
-                    // Still nothing: the check stays open and the call's end counts as no contact, to be tried again.
-                    return Say(new VoiceResponse(), prompts, prompts.Goodbye).Hangup();
+                    return twiml.AskAgainOrGoodbye(theirLanguage, check, attempt);
             }
         }, ct);
 
     static string Language(VoiceStep step, IvrOptions ivr) => step.Call.KnownLanguage ?? ivr.DefaultLanguage;
-
-    static VoiceResponse Ask(IvrOptions ivr, string language, long check, int attempt, bool retry = false)
-    {
-        var prompts = ivr.For(language);
-        var action = $"/twilio/voice/wellness/answer?check={check}&attempt={attempt}";
-        var gather = new Gather(input: [Gather.InputEnum.Dtmf], action: new Uri(action, UriKind.Relative), numDigits: 1, timeout: ivr.GatherTimeoutSeconds);
-        gather.Say(retry ? prompts.MenuRetry + " " + prompts.WellnessPrompt : prompts.WellnessPrompt, voice: prompts.Voice, language: prompts.SayLanguage);
-        var response = new VoiceResponse();
-        response.Append(gather);
-        // No key at all: the answer endpoint hears "no input" and asks again or says goodbye.
-        response.Redirect(new Uri(action + "&timeout=1", UriKind.Relative));
-        return response;
-    }
-
-    static VoiceResponse Say(VoiceResponse response, LanguagePrompts prompts, string text) =>
-        response.Say(text, voice: prompts.Voice, language: prompts.SayLanguage);
 
     public sealed record WellnessDay(
         string Day, int Total, int Reached, int Well, int NeedsHelp, int NotReached, int InProgress, int CalledIn,

@@ -12,6 +12,7 @@ public static class WellnessSetup
         services.AddSingleton<IValidateOptions<WellnessOptions>, WellnessOptionsValidation>();
         services.AddSingleton<WellnessStore>();
         services.AddSingleton<WellnessCalls>();
+        services.AddSingleton<WellnessResponses>();
         services.AddTransient<WellnessCallJob>();
         services.AddTransient<WellnessRoundJob>();
         services.AddSingleton<WellnessSweeper>();

@@ -70,6 +70,19 @@ public sealed class QueueOutageTests(HotlineFixture fixture) : OutageTest(fixtur
     }
 
     [Fact]
+    public async Task A_caller_put_through_to_an_operator_is_not_asked_for_a_voicemail_when_the_conversation_ends_in_an_outage()
+    {
+        var caller = await InTheQueueAsync();
+        Fixture.DatabaseProxy.Cut();
+
+        var afterTalking = await caller.PostAsync("/twilio/voice/queue/done", ("QueueResult", "bridged"), ("QueueTime", "30"));
+
+        Assert.Equal(["Hangup"], afterTalking.Verbs);
+        await ReplayUntilEmptyAsync();
+        Assert.Equal("bridged", await ScalarAsync<string>("SELECT queue_result FROM calls"));
+    }
+
+    [Fact]
     public async Task A_caller_waiting_through_an_outage_leaves_the_queue_for_the_voicemail_once_the_wait_is_up()
     {
         var caller = await InTheQueueAsync();

@@ -8,79 +8,14 @@ using Npgsql;
 
 namespace Hotline.Tests.Wellness;
 
-// One wellness attempt as Twilio would report it: the app placed the call (row `callId`), the resident picked up.
-public sealed class WellnessLine(TwilioWebhooks twilio, string residentPhone, long checkId, long callId)
-{
-    public string CallSid { get; } = "CA" + Guid.NewGuid().ToString("N");
-    int sequence;
-
-    Task<WebhookAnswer> PostAsync(string path, params (string Key, string Value)[] extra)
-    {
-        var form = new Dictionary<string, string>
-        {
-            ["CallSid"] = CallSid,
-            ["AccountSid"] = "AC_test",
-            ["From"] = "+8621000000000",
-            ["To"] = residentPhone,
-            ["Direction"] = "outbound-api",
-            ["CallStatus"] = "in-progress",
-        };
-        foreach (var (key, value) in extra)
-        {
-            form[key] = value;
-        }
-
-        return twilio.PostAsync(path, form);
-    }
-
-    public Task<WebhookAnswer> PickUp() => PostAsync($"/twilio/voice/wellness?check={checkId}&call={callId}");
-
-    public Task<WebhookAnswer> Press(string digits, int attempt = 1) =>
-        PostAsync($"/twilio/voice/wellness/answer?check={checkId}&attempt={attempt}", ("Digits", digits));
-
-    public Task<WebhookAnswer> Status(string status) =>
-        PostAsync($"/twilio/voice/status?call={callId}", ("CallStatus", status), ("SequenceNumber", (sequence++).ToString()));
-}
-
 public sealed class WellnessCallTests(HotlineFixture fixture) : HotlineTest(fixture)
 {
     WellnessCalls Calls => Fixture.Factory.Services.GetRequiredService<WellnessCalls>();
 
-    // A resident and today's check, due now.
-    async Task<(long CheckId, string Phone)> DueCheckAsync(string language = "en-US", string flags = "{elderly_alone}")
-    {
-        var phone = Caller.NewPhone();
-        await using var conn = await Db.OpenConnectionAsync();
-        var residentId = await conn.ExecuteScalarAsync<long>(
-            "INSERT INTO residents (phone, name, language, flags) VALUES (@phone, 'Wang Fang', @language, @flags::text[]) RETURNING id",
-            new { phone, language, flags });
-        var checkId = await conn.ExecuteScalarAsync<long>(
-            """
-            INSERT INTO wellness_checks (resident_id, day, phone, next_attempt_at, created_at, updated_at)
-            VALUES (@residentId, (now() AT TIME ZONE 'Asia/Shanghai')::date, @phone, now() - interval '1 second', now(), now())
-            RETURNING id
-            """, new { residentId, phone });
-        return (checkId, phone);
-    }
+    Task<(long CheckId, string Phone)> DueCheckAsync(string language = "en-US", string flags = "{elderly_alone}") =>
+        WellnessLine.DueCheckAsync(Db, language, flags);
 
-    // An attempt as the call job leaves it once Twilio took the call: the check is calling and its call row is queued
-    // (so neither the delivery job nor the sandbox plays it; the test speaks for Twilio).
-    async Task<WellnessLine> RingAsync(long checkId, string phone)
-    {
-        await using var conn = await Db.OpenConnectionAsync();
-        var attempt = await conn.ExecuteScalarAsync<int>("SELECT attempts + 1 FROM wellness_checks WHERE id = @checkId", new { checkId });
-        var callId = await conn.ExecuteScalarAsync<long>(
-            """
-            INSERT INTO calls (direction, dedupe_key, from_phone, to_phone, resident_id, purpose, twiml_path, status, stage, started_at, updated_at)
-            VALUES ('outbound-api', @key, '+8621000000000', @phone, (SELECT id FROM residents WHERE phone = @phone), 'wellness',
-                    '/twilio/voice/wellness?check=' || @checkId, 'queued', 'outbound', now(), now())
-            RETURNING id
-            """, new { key = WellnessNeeds.CallKey(checkId, attempt), phone, checkId });
-        await conn.ExecuteAsync(
-            "UPDATE wellness_checks SET status = 'calling', attempts = @attempt, call_id = @callId, next_attempt_at = NULL WHERE id = @checkId",
-            new { checkId, attempt, callId });
-        return new WellnessLine(Twilio, phone, checkId, callId);
-    }
+    Task<WellnessLine> RingAsync(long checkId, string phone) => WellnessLine.RingAsync(Db, Twilio, checkId, phone);
 
     Task<(string Status, int Attempts, string? LastResult, long? NeedId)> CheckAsync(long checkId) =>
         RowAsync<(string, int, string?, long?)>("SELECT status, attempts, last_result, need_id FROM wellness_checks WHERE id = @checkId", new { checkId });
