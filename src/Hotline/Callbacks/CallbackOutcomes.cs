@@ -20,9 +20,11 @@ public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer,
     // that action settles the attempt (or, if it never comes, the sweep does with settle: true).
     public async Task<string?> ResultOfAutomaticCallAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long callId, string? answeredBy, bool settle = false)
     {
-        var call = await conn.QuerySingleAsync<(string Status, int? Duration, string Stage, string? QueueResult, bool LeftMessage)>(
+        // A greeting that came from the outage journal was never heard: the resident got the degraded answer.
+        var call = await conn.QuerySingleAsync<(string Status, int? Duration, string Stage, string? QueueResult, bool LeftMessage, bool GreetedInOutage)>(
             """
-            SELECT status, duration_seconds, stage, queue_result, EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id)
+            SELECT status, duration_seconds, stage, queue_result, EXISTS (SELECT 1 FROM voicemails v WHERE v.call_id = c.id),
+                   EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.kind = 'callback_greeting' AND e.replayed)
             FROM calls c WHERE id = @callId
             """, new { callId }, tx);
         var awaitingAction = call is { Stage: "queue", QueueResult: null } or { Stage: "voicemail", LeftMessage: false };
@@ -30,6 +32,8 @@ public sealed class CallbackOutcomes(CallbackStore store, CallbackDialer dialer,
         {
             { Status: not "completed" } => call.Status,
             _ when IsMachine(answeredBy) => AttemptResult.Machine,
+            // Our outage, not the resident's doing: back in line at once, as we told them.
+            { GreetedInOutage: true } => AttemptResult.Lost,
             _ when awaitingAction && !settle => null,
             { LeftMessage: true } => AttemptResult.LeftMessage,
             { QueueResult: "bridged" } when call.Duration >= options.CurrentValue.MinConnectedSeconds => AttemptResult.Connected,

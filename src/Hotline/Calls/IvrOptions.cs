@@ -66,6 +66,7 @@ public sealed class LanguagePrompts
     public string DegradedVoicemail { get; set; } = "";
     public string DegradedThanks { get; set; } = "";
     public string DegradedCallbackConfirmed { get; set; } = "";
+    public string DegradedCallbackLater { get; set; } = "";
     public string DegradedSms { get; set; } = "";
     public string QueuePleaseHold { get; set; } = "";
     public string WellnessPrompt { get; set; } = "";

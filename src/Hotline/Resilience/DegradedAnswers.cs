@@ -24,6 +24,9 @@ public sealed class DegradedAnswers(IOptions<IvrOptions> ivr, VoiceResponses twi
         "/twilio/voice/queue/callback" => TwimlResult.From(QueueKeyPress(new TwilioForm(form)["Digits"])),
         "/twilio/voice/queue/done" => TwimlResult.From(QueueLeft(new TwilioForm(form)["QueueResult"])),
         "/twilio/voice/wellness" or "/twilio/voice/wellness/answer" => TwimlResult.From(Wellness(path, QueryHelpers.ParseQuery(query), form)),
+        // A resident picking up our callback: they are told we will call again, and the attempt does not count against
+        // them (CallbackOutcomes).
+        "/twilio/callbacks/resident" => TwimlResult.From(Say(new VoiceResponse(), p => p.DegradedCallbackLater).Hangup()),
         "/twilio/voice/voicemail/recorded" => TwimlResult.From(Say(new VoiceResponse(), p => p.DegradedThanks).Hangup()),
         _ when path.StartsWith("/twilio/voice/", StringComparison.Ordinal) => TwimlResult.From(Voicemail()),
         _ => TwimlResult.Empty,

@@ -122,6 +122,24 @@ public sealed class CallbackAttemptTests(HotlineFixture fixture) : CallbackTest(
     }
 
     [Fact]
+    public async Task A_resident_who_picks_up_while_the_database_is_away_is_told_we_will_call_again_and_it_does_not_count_against_them()
+    {
+        var callback = await VoicemailCallbackAsync();
+        var leg = await StartAttemptAsync(callback.Id);
+        Fixture.DatabaseProxy.Cut();
+
+        var twiml = await leg.Answer();
+        await leg.Status("completed", 9);
+
+        Assert.Contains("We will call you again soon", twiml.SaidText);
+        Assert.Equal("Hangup", twiml.Verbs.Last());
+        await Fixture.RestoreAndReplayAsync();
+        var after = await CallbackForAsync(callback.Phone);
+        Assert.Equal(("pending", "lost", 0), (after!.Status, after.LastResult, after.Failures));
+        Assert.True(after.DueAt <= DateTime.UtcNow);
+    }
+
+    [Fact]
     public async Task Every_attempt_failing_makes_the_callback_unreachable_texts_the_resident_and_alerts_a_supervisor()
     {
         CallbackSettings.Use(Fixture, retrySeconds: [1]);

@@ -1,6 +1,5 @@
 using Hotline.Resilience;
 using Hotline.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotline.Tests.Resilience;
 
@@ -8,13 +7,7 @@ namespace Hotline.Tests.Resilience;
 // answered without the database, and the wait for their replay once the database is back.
 public abstract class OutageTest(HotlineFixture fixture) : HotlineTest(fixture)
 {
-    protected WebhookJournal Journal => Fixture.Factory.Services.GetRequiredService<WebhookJournal>();
+    protected WebhookJournal Journal => Fixture.Journal();
 
-    protected async Task ReplayUntilEmptyAsync()
-    {
-        Fixture.DatabaseProxy.Restore();
-        // The background replayer runs every second; waiting for it is the real thing.
-        await Eventually.WaitForAsync(() => Task.FromResult(Journal.Depth), depth => depth == 0, seconds: 30);
-        Assert.Equal(0, Journal.Depth);
-    }
+    protected Task ReplayUntilEmptyAsync() => Fixture.RestoreAndReplayAsync();
 }
