@@ -8,35 +8,16 @@ namespace Hotline.Tests.Wellness;
 // One wellness attempt as Twilio would report it: the app placed the call (row `callId`), the resident picked up.
 public sealed class WellnessLine(TwilioWebhooks twilio, string residentPhone, long checkId, long callId)
 {
-    public string CallSid { get; } = "CA" + Guid.NewGuid().ToString("N");
-    int sequence;
+    readonly OutboundLeg leg = new(twilio, callId, residentPhone, $"/twilio/voice/wellness?check={checkId}");
 
-    Task<WebhookAnswer> PostAsync(string path, params (string Key, string Value)[] extra)
-    {
-        var form = new Dictionary<string, string>
-        {
-            ["CallSid"] = CallSid,
-            ["AccountSid"] = "AC_test",
-            ["From"] = "+8621000000000",
-            ["To"] = residentPhone,
-            ["Direction"] = "outbound-api",
-            ["CallStatus"] = "in-progress",
-        };
-        foreach (var (key, value) in extra)
-        {
-            form[key] = value;
-        }
+    public string CallSid => leg.CallSid;
 
-        return twilio.PostAsync(path, form);
-    }
-
-    public Task<WebhookAnswer> PickUp() => PostAsync($"/twilio/voice/wellness?check={checkId}&call={callId}");
+    public Task<WebhookAnswer> PickUp() => leg.Answer();
 
     public Task<WebhookAnswer> Press(string digits, int attempt = 1) =>
-        PostAsync($"/twilio/voice/wellness/answer?check={checkId}&attempt={attempt}", ("Digits", digits));
+        leg.PostAsync($"/twilio/voice/wellness/answer?check={checkId}&attempt={attempt}", ("Digits", digits));
 
-    public Task<WebhookAnswer> Status(string status) =>
-        PostAsync($"/twilio/voice/status?call={callId}", ("CallStatus", status), ("SequenceNumber", (sequence++).ToString()));
+    public Task<WebhookAnswer> Status(string status) => leg.Status(status);
 
     // A resident and today's check, due now.
     public static async Task<(long CheckId, string Phone)> DueCheckAsync(NpgsqlDataSource db, string language, string flags)
